@@ -26,5 +26,14 @@ run: build
 bench: build
 	bash tests/bench/run.sh $(BUILD_DIR)
 
+# Longer fuzzing runs than the 20 s ones inside `make test`.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	bash tests/fuzz/run.sh eventstream $(FUZZ_SECONDS) $(BUILD_DIR)
+	bash tests/fuzz/run.sh claude_request $(FUZZ_SECONDS) $(BUILD_DIR)
+
+demo: build
+	bash deploy/demo.sh $(BUILD_DIR)
+
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,6 +1,8 @@
 #include "shared/common/json_text.hpp"
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace kb {
 
@@ -29,6 +31,30 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return len;
 }
 
+/// True for bytes that cannot be copied as is: control characters, '"',
+/// '\\' and the start of a (possibly invalid) multibyte sequence.
+constexpr auto special_bytes = [] {
+  std::array<bool, 256> table{};
+  for (size_t c = 0; c < 256; ++c)
+    table[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+  return table;
+}();
+
+/// True when none of the 8 bytes at `p` is special (SWAR "has less than"
+/// and "has zero" bit tricks, exact for "is there any such byte").
+bool plain_word(const char* p) noexcept {
+  constexpr uint64_t ones = 0x0101010101010101ULL;
+  constexpr uint64_t highs = 0x8080808080808080ULL;
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  uint64_t quote = w ^ (ones * '"');
+  uint64_t backslash = w ^ (ones * '\\');
+  uint64_t control = (w - ones * 0x20) & ~w;
+  uint64_t quotes = (quote - ones) & ~quote;
+  uint64_t backslashes = (backslash - ones) & ~backslash;
+  return ((control | quotes | backslashes | w) & highs) == 0;
+}
+
 } // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -36,18 +62,29 @@ void append_json_string(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
   for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      auto len = utf8_sequence_length(s, i);
-      if (len == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        out.append(s.data() + i, len);
-        i += len;
+    // Bytes that need no escaping are copied a whole run at a time.
+    size_t run = i;
+    while (i < s.size()) {
+      if (i + 8 <= s.size() && plain_word(s.data() + i)) {
+        i += 8;
+        continue;
       }
-      continue;
+      auto c = static_cast<unsigned char>(s[i]);
+      if (!special_bytes[c]) {
+        ++i;
+      } else if (c >= 0x80) {
+        auto len = utf8_sequence_length(s, i);
+        if (len == 0)
+          break;
+        i += len;
+      } else {
+        break;
+      }
     }
+    out.append(s.data() + run, i - run);
+    if (i == s.size())
+      break;
+    auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -57,12 +94,12 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (c < 0x20) {
+        if (c >= 0x80) { // invalid UTF-8
+          out += "\xEF\xBF\xBD";
+        } else {
           out += "\\u00";
           out.push_back(hex[c >> 4]);
           out.push_back(hex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
         }
     }
     ++i;

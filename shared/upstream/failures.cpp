@@ -1,0 +1,236 @@
+#include "shared/upstream/failures.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace kb::upstream {
+
+namespace {
+
+namespace json = boost::json;
+
+/// What Kiro's error body says, whatever its shape.
+struct error_body {
+  std::string message;
+  std::string reason;
+  std::string type; ///< `__type` without its `namespace#` prefix
+};
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [](char a, char b) { return lower(a) == lower(b); }) != haystack.end();
+}
+
+bool equals_ci(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && contains_ci(a, b);
+}
+
+std::string_view short_type(std::string_view type) {
+  auto hash = type.rfind('#');
+  return hash == std::string_view::npos ? type : type.substr(hash + 1);
+}
+
+std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool token_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+         c == '+' || c == '/' || c == '=' || c == ':';
+}
+
+/// Replaces anything shaped like a Kiro access/refresh token, API key or JWT
+/// with "[redacted]", in case an upstream ever echoes one.
+std::string redact_tokens(std::string_view s) {
+  static constexpr std::array<std::string_view, 4> prefixes{"aoa", "aor", "ksk_", "eyJ"};
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    if (!token_char(s[i])) {
+      out.push_back(s[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < s.size() && token_char(s[end])) ++end;
+    auto word = s.substr(i, end - i);
+    bool secret = word.size() >= 20 && std::any_of(prefixes.begin(), prefixes.end(),
+                                                   [&](auto p) { return word.starts_with(p); });
+    out += secret ? std::string_view("[redacted]") : word;
+    i = end;
+  }
+  return out;
+}
+
+std::string clean_message(std::string_view s) {
+  auto text = redact_tokens(trim(s));
+  if (text.size() <= max_failure_message_bytes) return text;
+  size_t cut = max_failure_message_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text;
+}
+
+std::string string_member(const json::object& obj, std::string_view key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->value().is_string()) return {};
+  const auto& s = it->value().get_string();
+  return std::string(s.data(), s.size());
+}
+
+error_body read_error_body(std::string_view body) {
+  error_body out;
+  json::error_code ec;
+  json::parse_options opts;
+  opts.allow_invalid_utf8 = true;
+  auto v = json::parse(json::string_view(body.data(), body.size()), ec, {}, opts);
+  if (ec || !v.is_object()) {
+    out.message = clean_message(body);
+    return out;
+  }
+  const auto& obj = v.get_object();
+  auto message = string_member(obj, "message");
+  if (message.empty()) message = string_member(obj, "Message");
+  out.message = clean_message(message);
+  out.reason = string_member(obj, "reason");
+  out.type = std::string(short_type(string_member(obj, "__type")));
+  return out;
+}
+
+bool is_quota_reason(std::string_view text) {
+  return contains_ci(text, "MONTHLY_REQUEST_COUNT") ||
+         contains_ci(text, "OVERAGE_REQUEST_LIMIT_EXCEEDED") ||
+         contains_ci(text, "CONVERSATION_LIMIT_EXCEEDED");
+}
+
+bool is_input_too_long(std::string_view message, std::string_view reason) {
+  return contains_ci(reason, "CONTENT_LENGTH_EXCEEDS_THRESHOLD") ||
+         contains_ci(message, "CONTENT_LENGTH_EXCEEDS_THRESHOLD") ||
+         contains_ci(message, "input is too long");
+}
+
+failure_class classify_access_denied(std::string_view message, std::string_view reason) {
+  if (contains_ci(message, "bearer token") || contains_ci(message, "security token") ||
+      contains_ci(message, "token is expired") || contains_ci(message, "token has expired"))
+    return failure_class::invalid_bearer;
+  if (contains_ci(message, "profileArn") || contains_ci(reason, "FEATURE_NOT_SUPPORTED"))
+    return failure_class::bad_request;
+  if (contains_ci(reason, "TEMPORARILY_SUSPENDED") || contains_ci(message, "suspended") ||
+      contains_ci(message, "locked") || contains_ci(message, "disabled") ||
+      contains_ci(message, "terms of service"))
+    return failure_class::suspended;
+  return failure_class::bad_request;
+}
+
+failure_class classify_status(int status, const error_body& body) {
+  if (status < 100) return failure_class::network;
+  if (status < 300) return failure_class::none;
+  const std::string& reason = body.reason;
+  if (contains_ci(reason, "DAILY_REQUEST_COUNT")) return failure_class::throttled;
+  if (status == 402 || is_quota_reason(reason) ||
+      equals_ci(body.type, "ServiceQuotaExceededException"))
+    return failure_class::quota_exhausted;
+  if (status >= 500) return failure_class::server_error;
+  if (status == 429 || contains_ci(body.type, "Throttling") ||
+      contains_ci(reason, "INSUFFICIENT_MODEL_CAPACITY"))
+    return failure_class::throttled;
+  if (status == 401) return failure_class::invalid_bearer;
+  if (status == 403 || equals_ci(body.type, "AccessDeniedException"))
+    return classify_access_denied(body.message, reason);
+  if (is_input_too_long(body.message, reason)) return failure_class::input_too_long;
+  return failure_class::bad_request;
+}
+
+std::string with_reason(std::string text, const upstream_failure& f) {
+  if (!f.reason.empty()) text += " (" + f.reason + ")";
+  return text;
+}
+
+std::string with_detail(std::string text, const upstream_failure& f) {
+  text = with_reason(std::move(text), f);
+  if (!f.message.empty()) text += ": " + f.message;
+  return text;
+}
+
+} // namespace
+
+upstream_failure classify_http_failure(int status, std::string_view body) {
+  auto parsed = read_error_body(body);
+  upstream_failure f;
+  f.cls = classify_status(status, parsed);
+  f.http_status = status;
+  f.reason = parsed.reason.empty() ? parsed.type : parsed.reason;
+  f.message = std::move(parsed.message);
+  return f;
+}
+
+upstream_failure classify_exception(std::string_view type, std::string_view message) {
+  auto name = short_type(trim(type));
+  upstream_failure f;
+  f.reason = std::string(name);
+  f.message = clean_message(message);
+  if (equals_ci(name, "ContentLengthExceededException")) f.cls = failure_class::none;
+  else if (contains_ci(message, "DAILY_REQUEST_COUNT")) f.cls = failure_class::throttled;
+  else if (equals_ci(name, "ServiceQuotaExceededException") || is_quota_reason(message))
+    f.cls = failure_class::quota_exhausted;
+  else if (contains_ci(name, "Throttling")) f.cls = failure_class::throttled;
+  else if (equals_ci(name, "AccessDeniedException"))
+    f.cls = classify_access_denied(message, "");
+  else if (equals_ci(name, "ValidationException"))
+    f.cls = is_input_too_long(message, "") ? failure_class::input_too_long
+                                           : failure_class::bad_request;
+  else f.cls = failure_class::server_error; // internalServerException and unknown kinds
+  return f;
+}
+
+api_error to_client_error(const upstream_failure& f, int retry_after_seconds) {
+  // Account-level failures name the cause but not Kiro's text, which can
+  // carry the pool account's user id.
+  constexpr std::string_view no_account = "No Kiro account could serve the request: ";
+  switch (f.cls) {
+    case failure_class::input_too_long:
+      return {error_kind::invalid_request,
+              "prompt is too long: Kiro rejected the input (CONTENT_LENGTH_EXCEEDS_THRESHOLD). "
+              "Shorten the conversation or compact it and retry."};
+    case failure_class::bad_request:
+      return {error_kind::invalid_request, with_detail("Kiro rejected the request", f)};
+    case failure_class::quota_exhausted:
+      return {error_kind::rate_limit,
+              with_reason("Every Kiro account has used up its quota", f) +
+                " until the quota resets"};
+    case failure_class::throttled:
+      return {error_kind::rate_limit, with_detail("Kiro is throttling requests", f),
+              std::max(retry_after_seconds, 1)};
+    case failure_class::invalid_bearer:
+      return {error_kind::overloaded,
+              std::string(no_account) + "Kiro rejected the account's access token"};
+    case failure_class::suspended:
+      return {error_kind::overloaded,
+              with_reason(std::string(no_account) + "the Kiro account is suspended or locked", f)};
+    case failure_class::refresh_failed:
+      return {error_kind::overloaded,
+              std::string(no_account) + "refreshing the Kiro access token failed"};
+    case failure_class::refresh_rejected:
+      return {error_kind::overloaded,
+              std::string(no_account) + "the Kiro refresh token was rejected; the account needs a new login"};
+    case failure_class::server_error:
+      return {error_kind::overloaded, with_detail("Kiro is overloaded or failing", f)};
+    case failure_class::network:
+      return {error_kind::api, with_detail("Could not reach Kiro", f)};
+    case failure_class::none:
+      break;
+  }
+  return {error_kind::api, "Kiro ended the request without a usable answer"};
+}
+
+} // namespace kb::upstream
