@@ -1,0 +1,392 @@
+#include "shared/kiro/request_builder.hpp"
+
+#include <openssl/sha.h>
+
+#include <optional>
+
+#include <boost/json.hpp>
+
+#include "shared/common/json_text.hpp"
+#include "shared/kiro/system_prompt.hpp"
+#include "shared/kiro/tool_catalog.hpp"
+#include "shared/kiro/tool_names.hpp"
+#include "shared/kiro/turn_shaping.hpp"
+
+namespace kb::kiro {
+
+namespace {
+
+// Everything the body needs, in Kiro's shape but not yet serialized.
+struct shaped_conversation {
+  std::vector<turn> turns; ///< alternating, user first; back() is current
+  tool_catalog catalog;
+  std::string system_text;
+  std::string current_instruction;
+};
+
+bool is_hex(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+         (c >= 'A' && c <= 'F');
+}
+
+bool is_uuid(std::string_view s) noexcept {
+  if (s.size() != 36)
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !is_hex(s[i]))
+      return false;
+  }
+  return true;
+}
+
+std::string uuid_from_hash(std::string_view seed) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(),
+         digest);
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x40);
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      out.push_back('-');
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 0x0F]);
+  }
+  return out;
+}
+
+std::optional<api_error> check_images(const conversation& conv) {
+  for (const auto& t : conv.turns) {
+    for (const auto& img : t.images)
+      if (auto format = image_format(img.media_type); !format)
+        return format.error();
+    for (const auto& o : t.tool_outcomes)
+      for (const auto& img : o.images)
+        if (auto format = image_format(img.media_type); !format)
+          return format.error();
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> history_tool_names(const std::vector<turn>& turns) {
+  std::vector<std::string_view> names;
+  for (const auto& t : turns)
+    for (const auto& c : t.tool_calls)
+      names.push_back(c.name);
+  return names;
+}
+
+shaped_conversation shape(const conversation& conv,
+                          const build_options& options) {
+  std::vector<turn> turns = conv.turns;
+  for (auto& t : turns)
+    hoist_tool_result_images(t);
+  turns = merge_same_role_turns(std::move(turns));
+  frame_with_user_turns(turns);
+  pair_tool_calls(turns);
+
+  shaped_conversation shaped;
+  shaped.catalog = build_tool_catalog(
+      conv.tools, conv.tool_choice != tool_choice_mode::none,
+      history_tool_names(turns), options.max_tool_description);
+  shaped.system_text = compose_system_text(conv.system, conv.thinking,
+                                           shaped.catalog.documentation);
+  shaped.current_instruction = tool_choice_instruction(conv);
+  shaped.turns = std::move(turns);
+  return shaped;
+}
+
+// -- serialization ----------------------------------------------------------
+
+void append_key(std::string& out, std::string_view key) {
+  out += '"';
+  out += key; // keys are our own ASCII literals
+  out += "\":";
+}
+
+void append_string_field(std::string& out, std::string_view key,
+                         std::string_view value) {
+  append_key(out, key);
+  append_json_string(out, value);
+}
+
+// The tool input as a JSON object; anything else becomes {} so the body
+// stays valid.
+void append_tool_input(std::string& out, std::string_view input_json) {
+  unsigned char buffer[4096];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  boost::json::parse_options options;
+  options.max_depth = 1024;
+  boost::system::error_code ec;
+  boost::json::value parsed =
+      boost::json::parse(input_json, ec, &arena, options);
+  if (!ec && parsed.is_object())
+    out += input_json;
+  else
+    out += "{}";
+}
+
+std::string_view strip_data_url(std::string_view data) {
+  if (data.starts_with("data:"))
+    if (auto comma = data.find(','); comma != std::string_view::npos)
+      return data.substr(comma + 1);
+  return data;
+}
+
+void append_images(std::string& out, const std::vector<image>& images) {
+  if (images.empty())
+    return;
+  out += ",\"images\":[";
+  for (size_t i = 0; i < images.size(); ++i) {
+    if (i)
+      out += ',';
+    out += '{';
+    // Types were checked before shaping, so the format exists.
+    append_string_field(out, "format",
+                        image_format(images[i].media_type).value());
+    out += ",\"source\":{";
+    append_string_field(out, "bytes", strip_data_url(images[i].data));
+    out += "}}";
+  }
+  out += ']';
+}
+
+void append_tool_results(std::string& out,
+                         const std::vector<tool_outcome>& outcomes) {
+  append_key(out, "toolResults");
+  out += '[';
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (i)
+      out += ',';
+    out += '{';
+    append_string_field(out, "toolUseId", outcomes[i].tool_use_id);
+    out += ",\"content\":[{";
+    append_string_field(out, "text", tool_result_text(outcomes[i]));
+    out += "}],";
+    append_string_field(out, "status",
+                        outcomes[i].is_error ? "error" : "success");
+    out += '}';
+  }
+  out += ']';
+}
+
+void append_tools(std::string& out, const std::vector<kiro_tool>& tools) {
+  append_key(out, "tools");
+  out += '[';
+  for (size_t i = 0; i < tools.size(); ++i) {
+    if (i)
+      out += ',';
+    out += "{\"toolSpecification\":{";
+    append_string_field(out, "name", tools[i].name);
+    out += ',';
+    append_string_field(out, "description", tools[i].description);
+    out += ",\"inputSchema\":{\"json\":";
+    out += tools[i].schema_json;
+    out += "}}}";
+  }
+  out += ']';
+}
+
+struct user_message_view {
+  std::string_view content;
+  const std::vector<image>* images = nullptr;
+  const std::vector<tool_outcome>* tool_results = nullptr;
+  const std::vector<kiro_tool>* tools = nullptr;
+};
+
+void append_user_message(std::string& out, const user_message_view& message,
+                         std::string_view model_id) {
+  out += "{\"userInputMessage\":{";
+  append_string_field(out, "content", message.content);
+  out += ',';
+  append_string_field(out, "modelId", model_id);
+  out += ",\"origin\":\"AI_EDITOR\"";
+  if (message.images)
+    append_images(out, *message.images);
+  bool has_tools = message.tools && !message.tools->empty();
+  bool has_results = message.tool_results && !message.tool_results->empty();
+  if (has_tools || has_results) {
+    out += ",\"userInputMessageContext\":{";
+    if (has_tools)
+      append_tools(out, *message.tools);
+    if (has_tools && has_results)
+      out += ',';
+    if (has_results)
+      append_tool_results(out, *message.tool_results);
+    out += '}';
+  }
+  out += "}}";
+}
+
+void append_assistant_message(std::string& out, std::string_view content,
+                              const std::vector<tool_call>& calls) {
+  out += "{\"assistantResponseMessage\":{";
+  append_string_field(out, "content", content);
+  if (!calls.empty()) {
+    out += ",\"toolUses\":[";
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (i)
+        out += ',';
+      out += '{';
+      append_string_field(out, "toolUseId", calls[i].id);
+      out += ',';
+      append_string_field(out, "name", shorten_tool_name(calls[i].name));
+      out += ",\"input\":";
+      append_tool_input(out, calls[i].input_json);
+      out += '}';
+    }
+    out += ']';
+  }
+  out += "}}";
+}
+
+size_t estimated_body_size(const shaped_conversation& shaped) {
+  size_t size = 1024 + shaped.system_text.size();
+  for (const auto& t : shaped.turns) {
+    size += 256 + t.text.size() + t.thinking.size();
+    for (const auto& img : t.images)
+      size += 64 + img.data.size();
+    for (const auto& c : t.tool_calls)
+      size += 128 + c.input_json.size();
+    for (const auto& o : t.tool_outcomes)
+      size += 128 + o.text.size();
+  }
+  for (const auto& tool : shaped.catalog.tools)
+    size += 128 + tool.description.size() + tool.schema_json.size();
+  return size;
+}
+
+std::string render_body(const shaped_conversation& shaped,
+                        std::string_view model_id,
+                        std::string_view conversation_id,
+                        std::string_view profile_arn) {
+  std::string out;
+  out.reserve(estimated_body_size(shaped));
+  out += "{\"conversationState\":{\"agentTaskType\":\"vibe\","
+         "\"chatTriggerType\":\"MANUAL\",";
+  append_string_field(out, "conversationId", conversation_id);
+
+  const turn& current = shaped.turns.back();
+  std::string current_content = current_user_content(current);
+  if (!shaped.current_instruction.empty()) {
+    current_content += "\n\n";
+    current_content += shaped.current_instruction;
+  }
+  out += ",\"currentMessage\":";
+  append_user_message(out,
+                      {current_content, &current.images,
+                       &current.tool_outcomes, &shaped.catalog.tools},
+                      model_id);
+
+  size_t history_turns = shaped.turns.size() - 1;
+  if (history_turns > 0 || !shaped.system_text.empty()) {
+    out += ",\"history\":[";
+    bool first = true;
+    if (!shaped.system_text.empty()) {
+      append_user_message(out, {shaped.system_text}, model_id);
+      out += ',';
+      append_assistant_message(out, system_acknowledgement, {});
+      first = false;
+    }
+    for (size_t i = 0; i < history_turns; ++i) {
+      const turn& t = shaped.turns[i];
+      if (!first)
+        out += ',';
+      first = false;
+      if (t.role == role::user)
+        append_user_message(out,
+                            {history_user_content(t), &t.images,
+                             &t.tool_outcomes, nullptr},
+                            model_id);
+      else
+        append_assistant_message(out, assistant_content(t), t.tool_calls);
+    }
+    out += ']';
+  }
+  out += '}';
+  if (!profile_arn.empty()) {
+    out += ',';
+    append_string_field(out, "profileArn", profile_arn);
+  }
+  out += '}';
+  return out;
+}
+
+api_error too_long(size_t body_bytes, size_t max_bytes) {
+  return invalid_request(
+      "prompt is too long: the translated request is " +
+      std::to_string(body_bytes) + " bytes, Kiro accepts at most " +
+      std::to_string(max_bytes) +
+      "; shorten the conversation (e.g. /compact in Claude Code)");
+}
+
+} // namespace
+
+result<std::string> image_format(std::string_view media_type) {
+  if (media_type == "image/png")
+    return std::string("png");
+  if (media_type == "image/jpeg" || media_type == "image/jpg")
+    return std::string("jpeg");
+  if (media_type == "image/gif")
+    return std::string("gif");
+  if (media_type == "image/webp")
+    return std::string("webp");
+  return invalid_request(
+      "image media type " + json_quote(media_type) +
+      " is not supported; use image/png, image/jpeg, image/gif or image/webp");
+}
+
+std::string tool_choice_instruction(const conversation& conv) {
+  if (conv.tools.empty())
+    return {};
+  switch (conv.tool_choice) {
+    case tool_choice_mode::any:
+      return "You must call at least one of the available tools now.";
+    case tool_choice_mode::tool:
+      return "You must call the tool `" +
+             shorten_tool_name(conv.tool_choice_name) + "` now.";
+    case tool_choice_mode::auto_:
+    case tool_choice_mode::none:
+      break;
+  }
+  return {};
+}
+
+std::string conversation_id_for(const conversation& conv) {
+  if (is_uuid(conv.session_id))
+    return conv.session_id;
+  if (!conv.session_id.empty())
+    return uuid_from_hash("session:" + conv.session_id);
+  return uuid_from_hash("request:" + conv.request_id);
+}
+
+result<built_request> build_request(const conversation& conv,
+                                    const build_options& options) {
+  if (conv.upstream_model.empty())
+    return invalid_request("model: no Kiro model is mapped for " +
+                           json_quote(conv.model));
+  if (auto bad_image = check_images(conv))
+    return *bad_image;
+
+  shaped_conversation shaped = shape(conv, options);
+  std::string conversation_id = options.conversation_id.empty()
+                                    ? conversation_id_for(conv)
+                                    : options.conversation_id;
+
+  omit_old_images(shaped.turns, options.max_history_images);
+  std::string body = render_body(shaped, conv.upstream_model, conversation_id,
+                                 options.profile_arn);
+  if (body.size() > options.max_body_bytes) {
+    omit_old_images(shaped.turns, 0);
+    body = render_body(shaped, conv.upstream_model, conversation_id,
+                       options.profile_arn);
+  }
+  if (body.size() > options.max_body_bytes)
+    return too_long(body.size(), options.max_body_bytes);
+  return built_request{std::move(body), std::move(shaped.catalog.name_map)};
+}
+
+} // namespace kb::kiro

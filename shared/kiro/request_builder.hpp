@@ -1,0 +1,67 @@
+#pragma once
+
+// The neutral conversation → the JSON body of Kiro's
+// `POST /generateAssistantResponse` (kiro-protocol.md §3).
+//
+// Decisions (the peers disagree, see kiro-protocol.md §3):
+// - The system text becomes a first history pair (user: system text,
+//   assistant: "I will follow these instructions."), as kiro.rs/kiro2api
+//   do, rather than a prefix of the first user message: it keeps the
+//   user's own words untouched, works the same with or without history and
+//   gives the tool documentation a stable home.
+// - A trailing assistant turn (prefill) goes to history and the current
+//   message becomes "Continue" (AIClient/jwadow); dropping it (kiro.rs)
+//   would lose what the client asked the model to continue from.
+// - Kiro has no tool_choice: `none` sends no client tools (placeholders for
+//   history tools stay, Kiro requires them); `any`/`tool` append one
+//   instruction line to the current message.
+// - Image bytes are kept in the current message and the last
+//   `max_history_images` history user messages; older images become
+//   "[image omitted: <type>]" text.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "shared/common/conversation.hpp"
+#include "shared/common/result.hpp"
+
+namespace kb::kiro {
+
+struct build_options {
+  /// The Kiro conversationId; empty → `conversation_id_for(conversation)`.
+  std::string conversation_id;
+  /// Sent as top-level "profileArn" only when non-empty (social accounts,
+  /// or every account on runtime.kiro.dev).
+  std::string profile_arn;
+  /// Kiro answers 400 "Improperly formed request." above ~615 KB; refuse
+  /// with a clear message before that.
+  size_t max_body_bytes = 600000;
+  size_t max_tool_description = 10000;
+  size_t max_history_images = 5;
+};
+
+struct built_request {
+  std::string body; ///< JSON
+  /// Kiro tool name → client tool name, only for renamed tools.
+  std::vector<std::pair<std::string, std::string>> tool_name_map;
+};
+
+result<built_request> build_request(const conversation& conv,
+                                    const build_options& options);
+
+/// A stable conversationId: the session id when it already is a UUID,
+/// otherwise a UUID-shaped SHA-256 of the session id (or of the request id
+/// when there is no session).
+std::string conversation_id_for(const conversation& conv);
+
+/// Kiro's image `format` for a media type ("image/png" → "png"); an error
+/// for types Kiro cannot take.
+result<std::string> image_format(std::string_view media_type);
+
+/// The line appended to the current message for tool_choice any/tool;
+/// empty for auto/none or when no client tool is sent.
+std::string tool_choice_instruction(const conversation& conv);
+
+} // namespace kb::kiro

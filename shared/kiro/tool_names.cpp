@@ -1,0 +1,63 @@
+#include "shared/kiro/tool_names.hpp"
+
+#include <openssl/sha.h>
+
+namespace kb::kiro {
+
+namespace {
+
+constexpr size_t hash_hex_digits = 8;
+constexpr size_t kept_prefix_bytes = max_tool_name_bytes - 1 - hash_hex_digits;
+
+bool is_utf8_continuation(char c) noexcept {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+std::string sha256_hex_prefix(std::string_view s, size_t digits) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(digits);
+  for (size_t i = 0; out.size() < digits; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    if (out.size() < digits)
+      out.push_back(hex[digest[i] & 0x0F]);
+  }
+  return out;
+}
+
+char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+} // namespace
+
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes) noexcept {
+  if (s.size() <= max_bytes)
+    return s;
+  size_t cut = max_bytes;
+  while (cut > 0 && is_utf8_continuation(s[cut]))
+    --cut;
+  return s.substr(0, cut);
+}
+
+std::string shorten_tool_name(std::string_view name) {
+  if (name.size() <= max_tool_name_bytes)
+    return std::string(name);
+  std::string out(utf8_prefix(name, kept_prefix_bytes));
+  out.push_back('_');
+  out += sha256_hex_prefix(name, hash_hex_digits);
+  return out;
+}
+
+bool same_tool_name(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i]))
+      return false;
+  return true;
+}
+
+} // namespace kb::kiro
