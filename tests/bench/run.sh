@@ -23,3 +23,5 @@ done
 # Load benchmarks (end-to-end: the service against the Kiro simulator, driven
 # by wrk/hyperfine) go below this line. Print the same "metric value" lines.
 # ---------------------------------------------------------------------------
+echo
+bash "$(dirname "${BASH_SOURCE[0]}")/load.sh" "$build_dir"

@@ -1,0 +1,147 @@
+// kiro-bridge: the all-in-one daemon. Loads DIR/server-config.json,
+// DIR/kiro-accounts.json and DIR/model-mapping.json, runs the gateway,
+// supervisor and admin actors in one actor system, and serves the Claude
+// API and the admin API on one port. SIGTERM drains in-flight streams.
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <httplib.h>
+
+#include "proto/message_types.hpp"
+#include "services/admin/admin.hpp"
+#include "services/admin/admin_routes.hpp"
+#include "services/common/log.hpp"
+#include "services/common/http_server.hpp"
+#include "services/common/service_config.hpp"
+#include "services/common/signals.hpp"
+#include "services/gateway/gateway_setup.hpp"
+#include "services/supervisor/supervisor_setup.hpp"
+
+namespace {
+
+struct options {
+  std::string config_dir = "config";
+  int port_override = -1;
+  std::string host_override;
+};
+
+std::optional<options> parse_args(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc)
+        return std::nullopt;
+      return std::string{argv[++i]};
+    };
+    if (a == "--config-dir") {
+      auto v = value();
+      if (!v)
+        return std::nullopt;
+      o.config_dir = *v;
+    } else if (a == "--port") {
+      auto v = value();
+      if (!v)
+        return std::nullopt;
+      o.port_override = std::atoi(v->c_str());
+    } else if (a == "--host") {
+      auto v = value();
+      if (!v)
+        return std::nullopt;
+      o.host_override = *v;
+    } else if (a == "--help" || a == "-h") {
+      return std::nullopt;
+    } else {
+      std::cerr << "kiro-bridge: unknown argument " << a << "\n";
+      return std::nullopt;
+    }
+  }
+  return o;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto opts = parse_args(argc, argv);
+  if (!opts) {
+    std::cerr << "usage: kiro-bridge [--config-dir DIR] [--host H] [--port N]\n"
+                 "  DIR holds server-config.json, kiro-accounts.json, "
+                 "model-mapping.json (default: config)\n";
+    return 2;
+  }
+  kb::block_termination_signals();
+  auto loaded = kb::load_service_config(opts->config_dir);
+  if (!loaded) {
+    std::cerr << "kiro-bridge: " << loaded.error << "\n";
+    return 1;
+  }
+  auto& conf = *loaded.value;
+  if (opts->port_override >= 0)
+    conf.server.port = opts->port_override;
+  if (!opts->host_override.empty())
+    conf.server.host = opts->host_override;
+  kb::log::set_level(kb::log::parse_level(conf.server.log_level));
+
+  caf::actor_system_config cfg;
+  kb::add_message_types(cfg);
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{cfg};
+
+  auto admin = kb::admin::spawn_admin(sys);
+  auto sup_cfg = kb::sup::make_supervisor_config(conf);
+  sup_cfg.admin = admin;
+  auto supervisor = kb::sup::spawn_supervisor(sys, std::move(sup_cfg));
+  kb::gw::gateway gateway{sys, supervisor, kb::gw::make_gateway_settings(conf)};
+
+  kb::http_server server;
+  kb::configure_http_server(server, kb::gw::make_http_server_options(conf));
+  gateway.register_routes(server);
+  kb::admin::register_admin_routes(server, sys, admin,
+                                   {conf.server.admin_token, "0.1.0",
+                                    std::chrono::steady_clock::now()});
+
+  int port = conf.server.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(conf.server.host);
+  } else if (!server.bind_to_port(conf.server.host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    std::cerr << "kiro-bridge: cannot listen on " << conf.server.host << ":"
+              << conf.server.port << "\n";
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  server.widen_backlog();
+  std::cout << "kiro-bridge listening on http://" << conf.server.host << ":"
+            << port << std::endl;
+  KB_INFO("bridge", "listening on " << conf.server.host << ":" << port
+                                    << ", config " << opts->config_dir);
+
+  std::thread signals{[&] {
+    auto sig = kb::wait_for_termination_signal();
+    KB_INFO("bridge", "signal " << sig << ": draining "
+                                << gateway.in_flight() << " request(s)");
+    kb::exit_after_drain_timeout(conf.drain_timeout_ms);
+    server.stop();
+  }};
+  server.listen_after_bind();
+  // listen returns once every connection's thread has finished: drained.
+  // If it returned for another reason, wake the signal thread ourselves.
+  if (server.is_running())
+    server.stop();
+  kb::request_termination();
+  signals.join();
+  caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
+  KB_INFO("bridge", "stopped");
+  return 0;
+}

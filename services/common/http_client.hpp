@@ -1,0 +1,69 @@
+#pragma once
+
+// Outbound HTTP(S) for the blocking actors (workers, maintainers): one
+// keep-alive connection per client, TLS verified against the system CAs or
+// a configured CA file.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace httplib {
+class Client;
+}
+
+namespace kb {
+
+struct http_client_options {
+  std::string ca_file;          ///< extra CA bundle (tests use a self-signed sim)
+  int connect_timeout_ms = 10000;
+  int read_timeout_ms = 120000; ///< max silence between bytes
+  int write_timeout_ms = 30000;
+};
+
+struct http_response {
+  int status = 0;          ///< 0 = no HTTP response (see `error`)
+  std::string body;        ///< full body (for non-streamed calls and errors)
+  std::string error;       ///< transport error text, empty on success
+};
+
+using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+class http_client {
+public:
+  /// `base_url` is "https://host[:port]" or "http://host[:port]"; paths are
+  /// given per call. Returns nullptr-equivalent state if the URL is invalid.
+  http_client(const std::string& base_url, const http_client_options& opts);
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  bool valid() const noexcept;
+  const std::string& base_url() const noexcept { return base_url_; }
+
+  /// A buffered request.
+  http_response send(const std::string& method, const std::string& path,
+                     const http_headers& headers, const std::string& body,
+                     const std::string& content_type);
+
+  /// A streamed POST: `on_status` sees the status first (return false to
+  /// stop); `on_chunk` sees every body chunk (return false to abort the
+  /// download). For non-2xx statuses the body is collected into the result
+  /// instead of being passed to `on_chunk`.
+  http_response stream_post(const std::string& path,
+                            const http_headers& headers,
+                            const std::string& body,
+                            const std::string& content_type,
+                            const std::function<bool(const char*, size_t)>& on_chunk);
+
+private:
+  std::string base_url_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+/// Splits "https://host:port/path?q" into ("https://host:port", "/path?q").
+std::pair<std::string, std::string> split_url(const std::string& url);
+
+} // namespace kb

@@ -1,0 +1,64 @@
+#include "services/common/http_server.hpp"
+
+#include <exception>
+
+#include <httplib.h>
+
+#include "services/common/ids.hpp"
+#include "services/common/log.hpp"
+#include "shared/common/api_error.hpp"
+
+namespace kb {
+
+void configure_http_server(httplib::Server& server,
+                           const http_server_options& opts) {
+  auto threads = opts.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(100000);
+  server.set_keep_alive_timeout(opts.keep_alive_timeout_s);
+  server.set_read_timeout(opts.read_timeout_s, 0);
+  // One byte over the limit lets the gateway itself answer 413 in
+  // Anthropic's shape; httplib rejects anything larger on its own, and the
+  // error handler below gives that the same shape.
+  server.set_payload_max_length(opts.max_body_bytes + 1);
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty())
+      return;
+    auto rid = res.get_header_value("request-id");
+    if (rid.empty()) {
+      rid = new_request_id();
+      res.set_header("request-id", rid);
+    }
+    api_error err{error_kind_for_status(res.status), ""};
+    switch (res.status) {
+      case 404: err.message = "no route for " + req.method + " " + req.path; break;
+      case 413: err.message = "request body exceeds the 32 MB limit"; break;
+      case 405: err.message = "method not allowed"; break;
+      default: err.message = "HTTP " + std::to_string(res.status); break;
+    }
+    if (res.status == 413)
+      err.kind = error_kind::request_too_large;
+    res.set_content(to_json(err, rid), "application/json");
+  });
+  server.set_exception_handler([](const httplib::Request& req,
+                                  httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      if (ep)
+        std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      // keep "unknown error"
+    }
+    KB_ERROR("http", req.method << " " << req.path << ": internal error: " << what);
+    auto rid = new_request_id();
+    res.status = 500;
+    res.set_header("request-id", rid);
+    res.set_content(to_json(api_error{error_kind::api, "internal error"}, rid),
+                    "application/json");
+  });
+}
+
+} // namespace kb

@@ -1,0 +1,34 @@
+#pragma once
+
+// The settings every daemon's httplib server gets: a thread pool sized for
+// many concurrent long streams, TCP_NODELAY, the body limit, and errors in
+// Anthropic's JSON shape (also for routes that do not exist).
+
+#include <cstddef>
+
+#include <httplib.h>
+
+namespace kb {
+
+struct http_server_options {
+  size_t threads = 512;             ///< one per open connection (keep-alive or SSE)
+  size_t max_body_bytes = 32u << 20;
+  int read_timeout_s = 120;
+  /// Also bounds a drain: idle keep-alive connections close within it.
+  int keep_alive_timeout_s = 5;
+};
+
+void configure_http_server(httplib::Server& server, const http_server_options& opts);
+
+/// httplib listens with a backlog of 5, so a burst of new connections waits
+/// in SYN retries; after binding, listen again with the system maximum.
+template <class Base>
+class wide_backlog : public Base {
+public:
+  using Base::Base;
+  void widen_backlog() { ::listen(this->svr_sock_, SOMAXCONN); }
+};
+
+using http_server = wide_backlog<httplib::Server>;
+
+} // namespace kb

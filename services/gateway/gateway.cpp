@@ -1,0 +1,416 @@
+#include "services/gateway/gateway.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+
+#include <caf/actor_system.hpp>
+#include <caf/after.hpp>
+#include <caf/scoped_actor.hpp>
+#include <httplib.h>
+
+#include "proto/atoms.hpp"
+#include "proto/inspect.hpp"
+#include "services/common/ids.hpp"
+#include "services/common/log.hpp"
+#include "services/gateway/model_catalog.hpp"
+#include "shared/claude/messages_request.hpp"
+#include "shared/claude/models.hpp"
+#include "shared/reply/assembler.hpp"
+#include "shared/reply/token_estimate.hpp"
+
+namespace kb::gw {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+void send_error(httplib::Response& res, const api_error& err,
+                const std::string& request_id) {
+  res.status = err.status();
+  if (err.retry_after > 0)
+    res.set_header("retry-after", std::to_string(err.retry_after));
+  res.set_content(to_json(err, request_id), "application/json");
+}
+
+/// The client's key from `x-api-key` or `Authorization: Bearer`.
+std::string client_key(const httplib::Request& req) {
+  auto key = req.get_header_value("x-api-key");
+  if (!key.empty())
+    return key;
+  auto auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0)
+    return auth.substr(7);
+  return {};
+}
+
+bool authorized(const gateway_settings& s, const httplib::Request& req) {
+  if (s.api_keys.empty())
+    return true;
+  auto key = client_key(req);
+  for (auto& k : s.api_keys)
+    if (!key.empty() && key == k)
+      return true;
+  return false;
+}
+
+/// The error a client sees when the upstream broke the answer mid-stream.
+api_error broken_answer(const reply::upstream_exception& e) {
+  return api_error{error_kind::overloaded,
+                   "the upstream model stopped mid-answer (" + e.name +
+                     (e.message.empty() ? std::string{} : ": " + e.message) +
+                     "); retry the request"};
+}
+
+/// One streamed reply: the sink actor the worker sends to, and the
+/// assembler that turns its events into SSE.
+struct stream_session {
+  stream_session(caf::actor_system& sys, reply::assembler_options opts)
+    : sink(sys), assembler(std::move(opts)) {
+    // nop
+  }
+  caf::scoped_actor sink;
+  reply::assembler assembler;
+  std::string request_id;
+  std::string out; ///< bytes waiting to be written
+  bool finished = false;
+  std::shared_ptr<std::atomic<int>> in_flight;
+  ~stream_session() { in_flight->fetch_sub(1); }
+};
+
+/// Receives one message for the session (or times out) and appends the
+/// SSE bytes it produces. Returns false on timeout.
+bool pump(stream_session& s, milliseconds timeout) {
+  bool got = false;
+  s.sink->receive(
+    [&](atom::events, std::vector<stream_event>& events) {
+      got = true;
+      for (auto& ev : events) {
+        s.out += s.assembler.on_event(ev);
+        if (s.assembler.stopped())
+          break;
+      }
+      if (s.assembler.stopped()) {
+        if (auto& exc = s.assembler.pending_exception())
+          s.out += s.assembler.fail(broken_answer(*exc), s.request_id);
+        else
+          s.out += s.assembler.finish();
+        s.finished = true;
+      }
+    },
+    [&](atom::done, const std::string&) {
+      got = true;
+      s.out += s.assembler.finish();
+      s.finished = true;
+    },
+    [&](atom::failed, api_error& err) {
+      got = true;
+      s.out += s.assembler.fail(err, s.request_id);
+      s.finished = true;
+    },
+    caf::after(timeout) >> [&] { got = false; });
+  return got;
+}
+
+} // namespace
+
+struct gateway::impl {
+  caf::actor_system& sys;
+  caf::actor supervisor;
+  mutable std::mutex settings_mutex;
+  std::shared_ptr<const gateway_settings> current;
+  std::shared_ptr<std::atomic<int>> in_flight =
+    std::make_shared<std::atomic<int>>(0);
+
+  impl(caf::actor_system& s, caf::actor sup, gateway_settings settings)
+    : sys(s),
+      supervisor(std::move(sup)),
+      current(std::make_shared<const gateway_settings>(std::move(settings))) {
+    // nop
+  }
+
+  std::shared_ptr<const gateway_settings> snapshot() const {
+    std::lock_guard<std::mutex> guard{settings_mutex};
+    return current;
+  }
+
+  /// Common prologue: request id, auth, body limit. Returns false when the
+  /// response is already final.
+  bool admit(const gateway_settings& s, const httplib::Request& req,
+             httplib::Response& res, const std::string& rid) {
+    res.set_header("request-id", rid);
+    if (!authorized(s, req)) {
+      send_error(res,
+                 api_error{error_kind::authentication,
+                           "invalid x-api-key: the key is not in apiKeys"},
+                 rid);
+      return false;
+    }
+    if (req.body.size() > s.max_body_bytes) {
+      send_error(res,
+                 api_error{error_kind::request_too_large,
+                           "request body is " + std::to_string(req.body.size()) +
+                             " bytes; the limit is " +
+                             std::to_string(s.max_body_bytes)},
+                 rid);
+      return false;
+    }
+    return true;
+  }
+
+  void messages(const httplib::Request& req, httplib::Response& res) {
+    auto s = snapshot();
+    auto rid = new_request_id();
+    if (!admit(*s, req, res, rid))
+      return;
+    auto parsed = claude::parse_messages_request(req.body);
+    if (!parsed) {
+      KB_INFO("gateway", rid << ": 400 " << parsed.error().message);
+      send_error(res, parsed.error(), rid);
+      return;
+    }
+    auto conv = std::move(parsed).value();
+    conv.request_id = rid;
+    conv.upstream_model = config::resolve(s->models, conv.model);
+    reply::assembler_options opts;
+    opts.message_id = new_message_id();
+    opts.model = conv.model;
+    opts.stream = conv.stream;
+    opts.parse_thinking = conv.thinking.mode != thinking_mode::off;
+    opts.input_tokens_estimate = tokens::estimate_conversation(conv);
+    opts.context_window_tokens = config::context_window(conv.upstream_model);
+    opts.stop_sequences = conv.stop_sequences;
+    for (auto& t : conv.tools)
+      opts.tool_names.push_back(t.name);
+    KB_DEBUG("gateway", rid << ": " << conv.model << " → " << conv.upstream_model
+                            << (conv.stream ? " (stream)" : ""));
+    in_flight->fetch_add(1);
+    auto session = std::make_shared<stream_session>(sys, std::move(opts));
+    session->request_id = rid;
+    session->in_flight = in_flight;
+    bool stream = conv.stream;
+    session->sink->send(supervisor, atom::generate::value, std::move(conv),
+                        caf::actor_cast<caf::actor>(session->sink));
+    if (stream)
+      serve_stream(*s, session, res);
+    else
+      serve_json(*s, *session, res);
+  }
+
+  void serve_json(const gateway_settings& s, stream_session& session,
+                  httplib::Response& res) {
+    api_error failure;
+    bool failed = false;
+    bool done = false;
+    auto deadline = std::chrono::steady_clock::now() +
+                    milliseconds(s.request_timeout_ms);
+    session.assembler.begin();
+    while (!done) {
+      auto left = std::chrono::duration_cast<milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        failed = true;
+        failure = api_error{error_kind::api, "the upstream answer took longer "
+                                             "than requestTimeout"};
+        break;
+      }
+      session.sink->receive(
+        [&](atom::events, std::vector<stream_event>& events) {
+          for (auto& ev : events) {
+            session.assembler.on_event(ev);
+            if (session.assembler.stopped())
+              break;
+          }
+          if (session.assembler.stopped()) {
+            if (auto& exc = session.assembler.pending_exception()) {
+              failed = true;
+              failure = broken_answer(*exc);
+            } else {
+              session.assembler.finish();
+            }
+            done = true;
+          }
+        },
+        [&](atom::done, const std::string&) {
+          session.assembler.finish();
+          done = true;
+        },
+        [&](atom::failed, api_error& err) {
+          failed = true;
+          failure = std::move(err);
+          done = true;
+        },
+        caf::after(left) >> [] {});
+    }
+    if (failed) {
+      send_error(res, failure, session.request_id);
+      return;
+    }
+    res.status = 200;
+    res.set_content(session.assembler.message_json(), "application/json");
+  }
+
+  void serve_stream(const gateway_settings& s,
+                    std::shared_ptr<stream_session> session,
+                    httplib::Response& res) {
+    // Wait for the first answer before committing to a 200, so that a
+    // request no account can serve still gets its proper status.
+    auto first_deadline = std::chrono::steady_clock::now() +
+                          milliseconds(s.commit_wait_ms);
+    session->out = session->assembler.begin();
+    auto header = session->out;
+    session->out.clear();
+    bool got_any = false;
+    while (!got_any && !session->finished) {
+      auto left = std::chrono::duration_cast<milliseconds>(
+        first_deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        break;
+      bool failed_early = false;
+      api_error early;
+      session->sink->receive(
+        [&](atom::events, std::vector<stream_event>& events) {
+          got_any = true;
+          for (auto& ev : events) {
+            session->out += session->assembler.on_event(ev);
+            if (session->assembler.stopped())
+              break;
+          }
+          if (session->assembler.stopped()) {
+            if (auto& exc = session->assembler.pending_exception())
+              session->out += session->assembler.fail(broken_answer(*exc),
+                                                      session->request_id);
+            else
+              session->out += session->assembler.finish();
+            session->finished = true;
+          }
+        },
+        [&](atom::done, const std::string&) {
+          got_any = true;
+          session->out += session->assembler.finish();
+          session->finished = true;
+        },
+        [&](atom::failed, api_error& err) {
+          failed_early = true;
+          early = std::move(err);
+        },
+        caf::after(left) >> [] {});
+      if (failed_early) {
+        send_error(res, early, session->request_id);
+        return;
+      }
+    }
+    session->out = header + session->out;
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("Connection", "keep-alive");
+    auto ping = milliseconds(s.ping_interval_ms);
+    res.set_chunked_content_provider(
+      "text/event-stream",
+      [session, ping](size_t, httplib::DataSink& sink) {
+        while (true) {
+          if (!session->out.empty()) {
+            if (!sink.write(session->out.data(), session->out.size()))
+              return false;
+            session->out.clear();
+          }
+          if (session->finished) {
+            sink.done();
+            return true;
+          }
+          if (!pump(*session, ping))
+            session->out = session->assembler.ping();
+        }
+      });
+  }
+
+  void count_tokens(const httplib::Request& req, httplib::Response& res) {
+    auto s = snapshot();
+    auto rid = new_request_id();
+    if (!admit(*s, req, res, rid))
+      return;
+    auto parsed = claude::parse_count_tokens_request(req.body);
+    if (!parsed) {
+      send_error(res, parsed.error(), rid);
+      return;
+    }
+    auto n = tokens::estimate_conversation(*parsed);
+    res.set_content("{\"input_tokens\":" + std::to_string(n) + "}",
+                    "application/json");
+  }
+
+  void list_models(const httplib::Request& req, httplib::Response& res) {
+    auto s = snapshot();
+    auto rid = new_request_id();
+    if (!admit(*s, req, res, rid))
+      return;
+    auto query = req.target.find('?') == std::string::npos
+                   ? std::string{}
+                   : req.target.substr(req.target.find('?') + 1);
+    auto page = claude::render_model_list(model_catalog(s->models), query);
+    if (!page) {
+      send_error(res, page.error(), rid);
+      return;
+    }
+    res.set_content(*page, "application/json");
+  }
+
+  void get_model(const httplib::Request& req, httplib::Response& res) {
+    auto s = snapshot();
+    auto rid = new_request_id();
+    if (!admit(*s, req, res, rid))
+      return;
+    auto id = req.matches[1].str();
+    for (auto& m : model_catalog(s->models)) {
+      if (m.id == id) {
+        res.set_content(claude::render_model(m), "application/json");
+        return;
+      }
+    }
+    send_error(res,
+               api_error{error_kind::not_found, "model: " + id + " is not known"},
+               rid);
+  }
+};
+
+gateway::gateway(caf::actor_system& sys, caf::actor supervisor,
+                 gateway_settings settings)
+  : impl_(std::make_shared<impl>(sys, std::move(supervisor), std::move(settings))) {
+  // nop
+}
+
+void gateway::register_routes(httplib::Server& server) {
+  auto self = impl_;
+  server.Post("/v1/messages", [self](const httplib::Request& req,
+                                     httplib::Response& res) {
+    self->messages(req, res);
+  });
+  server.Post("/v1/messages/count_tokens",
+              [self](const httplib::Request& req, httplib::Response& res) {
+                self->count_tokens(req, res);
+              });
+  server.Get("/v1/models", [self](const httplib::Request& req,
+                                  httplib::Response& res) {
+    self->list_models(req, res);
+  });
+  server.Get(R"(/v1/models/([^/]+))", [self](const httplib::Request& req,
+                                             httplib::Response& res) {
+    self->get_model(req, res);
+  });
+}
+
+void gateway::update(gateway_settings settings) {
+  auto next = std::make_shared<const gateway_settings>(std::move(settings));
+  std::lock_guard<std::mutex> guard{impl_->settings_mutex};
+  impl_->current = std::move(next);
+}
+
+std::shared_ptr<const gateway_settings> gateway::settings() const {
+  return impl_->snapshot();
+}
+
+int gateway::in_flight() const {
+  return impl_->in_flight->load();
+}
+
+} // namespace kb::gw

@@ -1,0 +1,54 @@
+#pragma once
+
+// The Claude-facing HTTP surface: /v1/messages (JSON and SSE),
+// /v1/messages/count_tokens, /v1/models. Each request gets its own sink
+// (a scoped actor) that the supervisor's worker streams events to; the
+// HTTP thread drains it into the reply assembler.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "shared/config/model_mapping.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace kb::gw {
+
+struct gateway_settings {
+  std::vector<std::string> api_keys; ///< empty = any key accepted
+  config::model_mapping models;
+  size_t max_body_bytes = 32u << 20;
+  int64_t ping_interval_ms = 15000;
+  /// How long a streamed request waits for its first upstream event before
+  /// committing the 200 (until then, failures still get a real status).
+  int64_t commit_wait_ms = 5000;
+  int64_t request_timeout_ms = 600000;
+};
+
+class gateway {
+public:
+  gateway(caf::actor_system& sys, caf::actor supervisor,
+          gateway_settings settings);
+
+  void register_routes(httplib::Server& server);
+
+  /// Replaces the settings (hot reload); requests in flight keep theirs.
+  void update(gateway_settings settings);
+  std::shared_ptr<const gateway_settings> settings() const;
+
+  /// Requests currently being served (for draining on shutdown).
+  int in_flight() const;
+
+private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace kb::gw

@@ -1,0 +1,66 @@
+#include "services/sim/usage.hpp"
+
+#include <chrono>
+
+#include <boost/json.hpp>
+
+#include "services/sim/json_render.hpp"
+
+namespace kb::sim {
+
+namespace json = boost::json;
+
+int64_t next_month_start(int64_t now) {
+  using namespace std::chrono;
+  const sys_days today = floor<days>(sys_seconds{seconds{now}});
+  const year_month_day ymd{today};
+  const year_month next = year_month{ymd.year(), ymd.month()} + months{1};
+  const sys_days first{next / day{1}};
+  return duration_cast<seconds>(first.time_since_epoch()).count();
+}
+
+std::string render_usage_limits(const usage_view& usage, int64_t now) {
+  const int64_t reset = next_month_start(now);
+  const int64_t days_until = (reset - now + 86'399) / 86'400;
+  const double used = static_cast<double>(usage.current_usage);
+  const double limit = static_cast<double>(usage.usage_limit);
+  json::object breakdown{
+      {"resourceType", "CREDIT"},
+      {"displayName", "Credit"},
+      {"displayNamePlural", "Credits"},
+      {"unit", "INVOCATIONS"},
+      {"currency", "USD"},
+      {"currentUsage", usage.current_usage},
+      {"currentUsageWithPrecision", used},
+      {"usageLimit", usage.usage_limit},
+      {"usageLimitWithPrecision", limit},
+      {"currentOverages", 0},
+      {"currentOveragesWithPrecision", 0.0},
+      {"overageCap", 10000},
+      {"overageCapWithPrecision", 10000.0},
+      {"overageRate", 0.04},
+      {"overageCharges", 0.0},
+      {"nextDateReset", reset},
+      {"bonuses", json::array{}},
+  };
+  json::object user_info{{"userId", usage.user_id}};
+  if (!usage.email.empty())
+    user_info["email"] = usage.email;
+  json::object out{
+      {"usageBreakdownList", json::array{std::move(breakdown)}},
+      {"nextDateReset", reset},
+      {"daysUntilReset", days_until},
+      {"limits", json::array{}},
+      {"subscriptionInfo",
+       json::object{{"subscriptionTitle", "KIRO FREE"},
+                    {"type", "Q_DEVELOPER_STANDALONE_FREE"},
+                    {"overageCapability", "OVERAGE_INCAPABLE"},
+                    {"upgradeCapability", "UPGRADE_CAPABLE"},
+                    {"subscriptionManagementTarget", "PURCHASE"}}},
+      {"overageConfiguration", json::object{{"overageStatus", "DISABLED"}}},
+      {"userInfo", std::move(user_info)},
+  };
+  return serialize_json(out);
+}
+
+} // namespace kb::sim

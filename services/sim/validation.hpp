@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kb::sim {
+
+/// What Kiro decides about a generateAssistantResponse body.
+enum class verdict {
+  accepted,
+  malformed,       ///< 400 Improperly formed request.
+  invalid_model,   ///< 400 INVALID_MODEL_ID
+  input_too_long,  ///< 400 CONTENT_LENGTH_EXCEEDS_THRESHOLD
+  bearer_rejected, ///< 403 bearer invalid (IdC token sent with profileArn)
+};
+
+std::string_view to_string(verdict v) noexcept;
+
+/// Facts about the account and the limits in force.
+struct validation_context {
+  bool idc_account = false;
+  size_t max_body_bytes = 615'000;
+  int64_t max_input_tokens = 150'000;
+};
+
+/// What the simulator needs from an accepted (or partly parsed) request.
+struct request_summary {
+  std::string conversation_id;
+  std::string model_id;
+  std::string content;           ///< current user message text
+  bool has_tools = false;
+  bool has_tool_results = false; ///< on the current message
+  std::string first_tool_result_text;
+  std::vector<std::string> tool_names;
+  size_t history_length = 0;
+  bool has_profile_arn = false;
+  int64_t estimated_input_tokens = 0;
+};
+
+struct validation_result {
+  verdict outcome = verdict::accepted;
+  /// Stable rule id (e.g. `history_not_alternating`); empty when accepted.
+  std::string reason;
+  /// Where and why, for humans reading recorded requests.
+  std::string detail;
+  request_summary summary;
+
+  bool ok() const noexcept { return outcome == verdict::accepted; }
+};
+
+/// Kiro's hidden schema checks (kiro-protocol.md §3, landscape.md §2).
+validation_result validate_request(std::string_view body, const validation_context& ctx);
+
+/// Rough token estimate of a request body (4 bytes a token).
+int64_t estimate_tokens(size_t body_bytes) noexcept;
+
+/// Strict standard base64 (padding required, non-empty).
+bool is_base64(std::string_view s) noexcept;
+
+} // namespace kb::sim

@@ -1,0 +1,30 @@
+#pragma once
+
+// The maintainer performs an account's control-plane calls: token refresh
+// (social or IdC) and usage-limit polls. Blocking I/O, so spawned detached;
+// one per supervisor, since these calls are rare and short.
+// `(refresh, credentials)` → refresh_outcome; `(usage, credentials)` →
+// usage_outcome.
+
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "services/common/http_client.hpp"
+
+namespace kb::sup {
+
+struct maintainer_config {
+  std::string social_refresh_url;
+  std::string idc_refresh_url;
+  std::string usage_base_url;
+  std::string kiro_version;
+  http_client_options http;
+};
+
+caf::actor spawn_maintainer(caf::actor_system& sys, maintainer_config cfg);
+
+/// Writes files atomically in order: `(persist, path, content)`.
+caf::actor spawn_persister(caf::actor_system& sys);
+
+} // namespace kb::sup

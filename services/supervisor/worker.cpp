@@ -1,0 +1,163 @@
+#include "services/supervisor/worker.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/spawn_options.hpp>
+
+#include "proto/atoms.hpp"
+#include "proto/inspect.hpp"
+#include "services/common/ids.hpp"
+#include "services/common/log.hpp"
+#include "services/supervisor/messages.hpp"
+#include "shared/kiro/request_builder.hpp"
+#include "shared/upstream/events.hpp"
+#include "shared/upstream/failures.hpp"
+
+namespace kb::sup {
+
+namespace {
+
+constexpr size_t max_batch_events = 64;
+
+struct worker_state {
+  static inline const char* name = "account-worker";
+  worker_config cfg;
+  std::unique_ptr<http_client> client;
+  std::string path_prefix;
+};
+
+/// Renames tool uses back to the client's names (shortened by the builder).
+void map_tool_names(std::vector<stream_event>& events,
+                    const std::vector<std::pair<std::string, std::string>>& names) {
+  if (names.empty())
+    return;
+  for (auto& ev : events) {
+    if (ev.kind != stream_event_kind::tool_use)
+      continue;
+    for (auto& [kiro_name, client_name] : names) {
+      if (ev.name == kiro_name) {
+        ev.name = client_name;
+        break;
+      }
+    }
+  }
+}
+
+call_outcome perform_call(caf::event_based_actor* self, worker_state& st,
+                          dispatch& d) {
+  call_outcome out;
+  kiro::build_options opts;
+  if (d.creds.method == account::auth_method::social)
+    opts.profile_arn = d.creds.profile_arn;
+  opts.max_body_bytes = st.cfg.max_body_bytes;
+  auto built = kiro::build_request(*d.conv, opts);
+  if (!built) {
+    self->send(d.sink, atom::failed::value, built.error());
+    out.result = call_result::sink_failed;
+    return out;
+  }
+  auto headers = account::chat_headers(d.creds, st.cfg.machine_id,
+                                       st.cfg.kiro_version, random_uuid());
+  upstream::event_reader reader;
+  std::vector<stream_event> batch;
+  bool forwarded = false;
+  bool stream_broken = false;
+  auto on_chunk = [&](const char* data, size_t len) {
+    if (d.cancelled->load(std::memory_order_relaxed))
+      return false;
+    auto status = reader.feed(std::string_view{data, len}, batch);
+    if (status == eventstream::decode_status::failed) {
+      stream_broken = true;
+      return false;
+    }
+    for (auto& ev : batch) {
+      if (ev.kind == stream_event_kind::metering)
+        out.credits += ev.value;
+      else if (ev.kind == stream_event_kind::context_usage)
+        out.context_percent = ev.value;
+    }
+    if (!batch.empty()) {
+      map_tool_names(batch, built->tool_name_map);
+      forwarded = true;
+      self->send(d.sink, atom::events::value, std::move(batch));
+      batch = {};
+      batch.reserve(max_batch_events);
+    }
+    return true;
+  };
+  auto res = st.client->stream_post(st.path_prefix + "/generateAssistantResponse",
+                                    headers, built->body, "application/json",
+                                    on_chunk);
+  if (d.cancelled->load()) {
+    out.result = call_result::aborted;
+    return out;
+  }
+  auto fail_sink = [&](std::string why) {
+    KB_WARN("worker", d.account_id << ": upstream stream broke after output: "
+                                    << why);
+    self->send(d.sink, atom::failed::value,
+               api_error{error_kind::overloaded,
+                         "the upstream Kiro stream broke mid-answer (" + why +
+                           "); retry the request"});
+    out.result = call_result::sink_failed;
+  };
+  if (!res.error.empty() || stream_broken) {
+    auto why = stream_broken ? std::string{"corrupt event-stream frames"}
+                             : "network error: " + res.error;
+    if (forwarded) {
+      fail_sink(why);
+    } else {
+      out.result = call_result::upstream_failed;
+      out.failure = {failure_class::network, 0, "", why};
+    }
+    return out;
+  }
+  if (res.status != 200) {
+    out.result = call_result::upstream_failed;
+    out.failure = upstream::classify_http_failure(res.status, res.body);
+    return out;
+  }
+  if (reader.has_partial()) {
+    if (forwarded) {
+      fail_sink("the stream ended inside a frame");
+    } else {
+      out.result = call_result::upstream_failed;
+      out.failure = {failure_class::network, 200, "",
+                     "the upstream stream ended inside a frame"};
+    }
+    return out;
+  }
+  self->send(d.sink, atom::done::value, d.account_id);
+  out.result = call_result::completed;
+  return out;
+}
+
+caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
+                              worker_config cfg) {
+  auto& st = self->state;
+  auto [base, prefix] = split_url(cfg.api_base_url);
+  st.path_prefix = prefix == "/" ? "" : prefix;
+  st.client = std::make_unique<http_client>(base, cfg.http);
+  st.cfg = std::move(cfg);
+  return {
+    [self](atom::run, dispatch& d) -> call_outcome {
+      auto& st = self->state;
+      if (!st.client->valid()) {
+        call_outcome out;
+        out.result = call_result::upstream_failed;
+        out.failure = {failure_class::network, 0, "",
+                       "invalid Kiro API URL " + st.cfg.api_base_url};
+        return out;
+      }
+      return perform_call(self, st, d);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_worker(caf::actor_system& sys, worker_config cfg) {
+  return sys.spawn<caf::detached>(worker_behavior, std::move(cfg));
+}
+
+} // namespace kb::sup

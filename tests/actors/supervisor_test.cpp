@@ -1,0 +1,416 @@
+// The supervisor's policies, driven deterministically: CAF's testing
+// scheduler runs every message by hand and a manual clock drives time.
+// Workers and the maintainer are scripted actors standing at the I/O seam
+// (the real ones are exercised against kiro-sim in tests/integration and
+// tests/conformance).
+
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <map>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "proto/atoms.hpp"
+#include "proto/inspect.hpp"
+#include "proto/message_types.hpp"
+#include "services/common/log.hpp"
+#include "services/supervisor/messages.hpp"
+#include "services/supervisor/supervisor.hpp"
+
+using namespace kb;
+using namespace kb::sup;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// What scripted workers do with the next call to an account.
+struct call_script {
+  call_result result = call_result::completed;
+  upstream_failure failure;
+  bool hold = false; ///< keep the call open until release()
+};
+
+/// Shared between the test and its scripted actors.
+struct world {
+  std::map<std::string, std::deque<call_script>> calls; ///< per account id
+  std::vector<std::string> served_by;                  ///< account per call
+  std::vector<std::string> tokens_used;                ///< access token per call
+  std::vector<caf::actor> held; ///< workers holding a call open
+  std::deque<refresh_outcome> refreshes;
+  int refresh_calls = 0;
+  int usage_calls = 0;
+  double usage_percent = 10;
+  std::vector<std::string> persisted;
+  std::vector<std::string> sink_log;
+  std::vector<std::shared_ptr<std::atomic<bool>>> cancel_flags;
+};
+
+struct worker_state {
+  std::vector<caf::response_promise> held;
+};
+
+caf::behavior scripted_worker(caf::stateful_actor<worker_state>* self,
+                              std::shared_ptr<world> w) {
+  return {
+    [self](caf::ok_atom, call_outcome& o) {
+      auto rp = self->state.held.front();
+      self->state.held.erase(self->state.held.begin());
+      rp.deliver(std::move(o));
+    },
+    [self, w](atom::run, dispatch& d) -> caf::result<call_outcome> {
+      w->served_by.push_back(d.account_id);
+      w->tokens_used.push_back(d.creds.access_token);
+      w->cancel_flags.push_back(d.cancelled);
+      call_script s;
+      auto& q = w->calls[d.account_id];
+      if (!q.empty()) {
+        s = q.front();
+        q.pop_front();
+      }
+      if (s.hold) {
+        self->state.held.push_back(self->make_response_promise());
+        w->held.push_back(caf::actor_cast<caf::actor>(self));
+        return caf::delegated<call_outcome>{};
+      }
+      if (s.result == call_result::completed)
+        self->send(d.sink, atom::done::value, d.account_id);
+      call_outcome o;
+      o.result = s.result;
+      o.failure = s.failure;
+      return o;
+    },
+  };
+}
+
+caf::behavior scripted_maintainer(caf::event_based_actor*, std::shared_ptr<world> w) {
+  return {
+    [w](atom::refresh, const std::string&, const account::credentials&) {
+      w->refresh_calls += 1;
+      refresh_outcome o;
+      if (!w->refreshes.empty()) {
+        o = w->refreshes.front();
+        w->refreshes.pop_front();
+      } else {
+        o.ok = true;
+        o.value.access_token = "fresh-" + std::to_string(w->refresh_calls);
+        o.value.expires_at_ms = 1'000'000 + 3'600'000;
+      }
+      return o;
+    },
+    [w](atom::usage, const std::string&, const account::credentials&) {
+      w->usage_calls += 1;
+      usage_outcome o;
+      o.ok = true;
+      o.value.percent_used = w->usage_percent;
+      return o;
+    },
+  };
+}
+
+caf::behavior recording_persister(caf::event_based_actor*, std::shared_ptr<world> w) {
+  return {
+    [w](atom::persist, const std::string&, const std::string& content) {
+      w->persisted.push_back(content);
+    },
+  };
+}
+
+caf::behavior recording_sink(caf::event_based_actor*, std::shared_ptr<world> w) {
+  return {
+    [w](atom::events, const std::vector<stream_event>&) {
+      w->sink_log.push_back("events");
+    },
+    [w](atom::done, const std::string& account) {
+      w->sink_log.push_back("done:" + account);
+    },
+    [w](atom::failed, const api_error& err) {
+      w->sink_log.push_back("failed:" + std::to_string(err.status()) + ":" +
+                            err.message);
+    },
+  };
+}
+
+config::account make_account(std::string id, int priority = 0) {
+  config::account a;
+  a.id = std::move(id);
+  a.email = a.id + "@example.com";
+  a.priority = priority;
+  a.credentials.access_token = "token-" + a.id;
+  a.credentials.refresh_token = "refresh-" + a.id;
+  a.credentials.expires_at_ms = 1'000'000 + 3'600'000;
+  return a;
+}
+
+struct fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::scheduler::test_coordinator* sched = nullptr;
+  std::shared_ptr<world> w = std::make_shared<world>();
+  std::shared_ptr<int64_t> clock = std::make_shared<int64_t>(1'000'000);
+  caf::actor supervisor;
+
+  fixture() {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.set("logger.verbosity", caf::atom("quiet"));
+    kb::log::set_level(kb::log::level::error);
+    kb::add_message_types(cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    sched->run();
+  }
+
+  supervisor_config base_config(std::vector<config::account> accounts) {
+    supervisor_config c;
+    c.accounts.accounts = std::move(accounts);
+    c.accounts_path = "unused-in-tests.json";
+    c.workers_per_account = 1;
+    c.queue_timeout_ms = 5000;
+    c.tick_ms = 250;
+    auto clk = clock;
+    c.now_ms = [clk] { return *clk; };
+    auto ww = w;
+    c.make_worker = [ww](caf::actor_system& s, const worker_config&) {
+      return s.spawn(scripted_worker, ww);
+    };
+    c.make_maintainer = [ww](caf::actor_system& s) {
+      return s.spawn(scripted_maintainer, ww);
+    };
+    c.make_persister = [ww](caf::actor_system& s) {
+      return s.spawn(recording_persister, ww);
+    };
+    return c;
+  }
+
+  void start(supervisor_config c) {
+    supervisor = spawn_supervisor(*sys, std::move(c));
+    sched->run();
+  }
+
+  caf::actor new_sink() {
+    return sys->spawn(recording_sink, w);
+  }
+
+  void generate(const caf::actor& sink, std::string text = "hi") {
+    conversation conv;
+    conv.request_id = "req_test";
+    turn t;
+    t.text = std::move(text);
+    conv.turns.push_back(t);
+    caf::anon_send(supervisor, atom::generate::value, conv, sink);
+    sched->run();
+  }
+
+  void advance(int64_t ms) {
+    *clock += ms;
+    sched->advance_time(std::chrono::milliseconds(ms));
+    sched->run();
+  }
+
+  std::vector<account_status> statuses() {
+    std::vector<account_status> out;
+    caf::scoped_actor self{*sys};
+    self->send(supervisor, caf::get_atom::value, atom::accounts::value);
+    sched->run();
+    self->receive([&](std::vector<account_status>& xs) { out = std::move(xs); });
+    return out;
+  }
+
+  /// Completes the oldest call held open by a scripted worker.
+  void release(call_outcome o) {
+    REQUIRE_FALSE(w->held.empty());
+    auto worker = w->held.front();
+    w->held.erase(w->held.begin());
+    caf::anon_send(worker, caf::ok_atom::value, std::move(o));
+    sched->run();
+  }
+
+  std::string state_of(const std::string& id) {
+    for (auto& s : statuses())
+      if (s.id == id)
+        return s.state;
+    return "?";
+  }
+};
+
+upstream_failure failure(failure_class cls, int status, std::string msg) {
+  return {cls, status, "", std::move(msg)};
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a request is served by the strategy's account") {
+  auto c = base_config({make_account("a", 1), make_account("b", 0)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  generate(new_sink());
+  CHECK(w->served_by == std::vector<std::string>{"b"});
+  CHECK(w->sink_log == std::vector<std::string>{"done:b"});
+}
+
+TEST_CASE_FIXTURE(fixture, "with no account configured the client gets a clear error") {
+  start(base_config({}));
+  generate(new_sink());
+  REQUIRE(w->sink_log.size() == 1);
+  CHECK(w->sink_log[0].rfind("failed:529:no Kiro account is configured", 0) == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "a quota error fails over to another account before any byte") {
+  auto c = base_config({make_account("a"), make_account("b", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::quota_exhausted, 402, "limit")});
+  generate(new_sink());
+  CHECK(w->served_by == std::vector<std::string>{"a", "b"});
+  CHECK(w->sink_log == std::vector<std::string>{"done:b"});
+  CHECK(state_of("a") == "exhausted");
+  generate(new_sink());
+  CHECK(w->served_by.back() == "b");
+}
+
+TEST_CASE_FIXTURE(fixture, "throttling cools an account down and it comes back") {
+  auto c = base_config({make_account("a"), make_account("b", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::throttled, 429, "slow down")});
+  generate(new_sink());
+  CHECK(state_of("a") == "cooldown");
+  advance(2000);
+  CHECK(state_of("a") == "active");
+  generate(new_sink());
+  CHECK(w->served_by.back() == "a");
+}
+
+TEST_CASE_FIXTURE(fixture, "when every account is throttled the client gets 429, never 401") {
+  start(base_config({make_account("a"), make_account("b")}));
+  for (auto id : {"a", "b"})
+    w->calls[id].push_back({call_result::upstream_failed,
+                            failure(failure_class::throttled, 429, "slow down")});
+  generate(new_sink());
+  REQUIRE(w->sink_log.size() == 1);
+  CHECK(w->sink_log[0].rfind("failed:429:", 0) == 0);
+  CHECK(w->sink_log[0].find("cooling down") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "an invalid bearer refreshes the token once and retries the same account") {
+  start(base_config({make_account("a")}));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::invalid_bearer, 403, "bearer invalid")});
+  generate(new_sink());
+  CHECK(w->refresh_calls == 1);
+  CHECK(w->served_by == std::vector<std::string>{"a", "a"});
+  CHECK(w->tokens_used == std::vector<std::string>{"token-a", "fresh-1"});
+  CHECK(w->sink_log == std::vector<std::string>{"done:a"});
+  REQUIRE_FALSE(w->persisted.empty());
+  CHECK(w->persisted.back().find("fresh-1") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a rejected refresh token disables the account") {
+  start(base_config({make_account("a"), make_account("b", 1)}));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::invalid_bearer, 403, "bearer invalid")});
+  refresh_outcome rejected;
+  rejected.failure = failure(failure_class::refresh_rejected, 400, "invalid_grant");
+  w->refreshes.push_back(rejected);
+  generate(new_sink());
+  CHECK(state_of("a") == "disabled");
+  CHECK(w->sink_log == std::vector<std::string>{"done:b"});
+}
+
+TEST_CASE_FIXTURE(fixture, "suspension disables the account and the request moves on") {
+  auto c = base_config({make_account("a"), make_account("b", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::suspended, 403, "locked")});
+  generate(new_sink());
+  CHECK(state_of("a") == "disabled");
+  CHECK(w->sink_log == std::vector<std::string>{"done:b"});
+}
+
+TEST_CASE_FIXTURE(fixture, "a prompt that is too long is the client's error, not a failover") {
+  start(base_config({make_account("a"), make_account("b")}));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::input_too_long, 400, "Input is too long.")});
+  w->calls["b"].push_back({call_result::upstream_failed,
+                           failure(failure_class::input_too_long, 400, "Input is too long.")});
+  generate(new_sink());
+  CHECK(w->served_by.size() == 1);
+  REQUIRE(w->sink_log.size() == 1);
+  CHECK(w->sink_log[0].rfind("failed:400:", 0) == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "requests queue while every worker is busy and start when one frees") {
+  start(base_config({make_account("a")}));
+  w->calls["a"].push_back({call_result::completed, {}, true});
+  auto first = new_sink();
+  auto second = new_sink();
+  generate(first);
+  generate(second);
+  CHECK(w->served_by.size() == 1);
+  REQUIRE(w->held.size() == 1);
+  release(call_outcome{});
+  CHECK(w->served_by.size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "a queued request past its deadline gets 529 overloaded") {
+  start(base_config({make_account("a")}));
+  w->calls["a"].push_back({call_result::completed, {}, true});
+  generate(new_sink());
+  generate(new_sink());
+  advance(5250);
+  REQUIRE(w->sink_log.size() == 1);
+  CHECK(w->sink_log[0].rfind("failed:529:", 0) == 0);
+  CHECK(w->sink_log[0].find("busy") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a client that goes away cancels its upstream call") {
+  start(base_config({make_account("a")}));
+  w->calls["a"].push_back({call_result::completed, {}, true});
+  auto sink = new_sink();
+  generate(sink);
+  REQUIRE(w->cancel_flags.size() == 1);
+  CHECK_FALSE(w->cancel_flags[0]->load());
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  sched->run();
+  CHECK(w->cancel_flags[0]->load());
+  call_outcome aborted;
+  aborted.result = call_result::aborted;
+  release(aborted);
+  generate(new_sink());
+  CHECK(w->served_by.size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "tokens are refreshed on a timer before they expire") {
+  auto acct = make_account("a");
+  acct.credentials.expires_at_ms = 1'000'000 + 600'000;
+  auto c = base_config({acct});
+  c.refresh_buffer_seconds = 300;
+  start(std::move(c));
+  CHECK(w->refresh_calls == 0);
+  advance(299'000);
+  CHECK(w->refresh_calls == 0);
+  advance(1'250);
+  CHECK(w->refresh_calls == 1);
+  generate(new_sink());
+  CHECK(w->tokens_used.back() == "fresh-1");
+}
+
+TEST_CASE_FIXTURE(fixture, "usage polling marks a fully used account exhausted") {
+  w->usage_percent = 100;
+  start(base_config({make_account("a")}));
+  advance(250);
+  CHECK(w->usage_calls >= 1);
+  CHECK(state_of("a") == "exhausted");
+}

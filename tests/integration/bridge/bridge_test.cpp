@@ -1,0 +1,235 @@
+// kiro-bridge as a real process in front of kiro-sim over TLS: start-up
+// contract, token rotation persisted atomically, graceful drain on SIGTERM.
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.hpp"
+
+using namespace kb::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string bin_dir = KB_BIN_DIR;
+
+struct sim_process {
+  temp_dir dir;
+  std::unique_ptr<child_process> proc;
+  int http_port = 0;
+  int https_port = 0;
+  std::string cert;
+
+  explicit sim_process(const json& accounts) {
+    cert = dir.file("cert.pem");
+    REQUIRE(make_test_cert(cert, dir.file("key.pem")));
+    write_text(dir.file("accounts.json"), accounts.dump());
+    proc = std::make_unique<child_process>(
+      std::vector<std::string>{bin_dir + "/kiro-sim", "--host", "127.0.0.1",
+                               "--port", "0", "--tls-port", "0", "--cert", cert,
+                               "--key", dir.file("key.pem"), "--accounts",
+                               dir.file("accounts.json")},
+      dir.file("sim.log"));
+    auto line = proc->wait_for_line("listening", 15s);
+    REQUIRE_MESSAGE(line, read_text(dir.file("sim.log")));
+    http_port = port_of(field_after(*line, "http"));
+    https_port = port_of(field_after(*line, "https"));
+    REQUIRE(http_port > 0);
+    REQUIRE(https_port > 0);
+  }
+
+  std::string https_base() const {
+    return "https://127.0.0.1:" + std::to_string(https_port);
+  }
+
+  httplib::Client control() const {
+    httplib::Client c{"127.0.0.1", http_port};
+    c.set_read_timeout(10, 0);
+    return c;
+  }
+};
+
+json sim_account(const std::string& id) {
+  return {{"id", id},
+          {"accessToken", "access-" + id},
+          {"refreshToken", "refresh-" + id},
+          {"authMethod", "social"},
+          {"profileArn", "arn:aws:codewhisperer:us-east-1:000000000000:profile/T"},
+          {"accessTokenExpiresInSeconds", 3600},
+          {"usageLimit", 500},
+          {"currentUsage", 0}};
+}
+
+struct bridge_process {
+  temp_dir dir;
+  std::unique_ptr<child_process> proc;
+  int port = 0;
+
+  std::string config_dir() const { return dir.path(); }
+
+  void write_config(const json& server, const std::optional<json>& accounts) {
+    write_text(dir.file("server-config.json"), server.dump(2));
+    if (accounts)
+      write_text(dir.file("kiro-accounts.json"), accounts->dump(2));
+  }
+
+  bool start() {
+    proc = std::make_unique<child_process>(
+      std::vector<std::string>{bin_dir + "/kiro-bridge", "--config-dir",
+                               dir.path(), "--port", "0", "--host", "127.0.0.1"},
+      dir.file("bridge.log"));
+    auto line = proc->wait_for_line("listening on", 15s);
+    if (!line)
+      return false;
+    port = port_of(*line);
+    return port > 0;
+  }
+
+  std::string log() const { return read_text(dir.file("bridge.log")); }
+
+  httplib::Client client() const {
+    httplib::Client c{"127.0.0.1", port};
+    c.set_read_timeout(60, 0);
+    return c;
+  }
+};
+
+json server_config_for(const sim_process& sim) {
+  auto base = sim.https_base();
+  return {{"host", "127.0.0.1"},
+          {"port", 0},
+          {"workersPerAccount", 2},
+          {"logLevel", "debug"},
+          {"kiro",
+           {{"apiBaseUrl", base},
+            {"socialRefreshUrl", base + "/refreshToken"},
+            {"idcRefreshUrl", base + "/token"},
+            {"usageUrl", base},
+            {"caFile", sim.cert}}}};
+}
+
+json bridge_accounts(const std::vector<std::string>& ids, int64_t expires_at_ms) {
+  json accounts = json::array();
+  for (auto& id : ids)
+    accounts.push_back({{"id", id},
+                        {"email", id + "@example.com"},
+                        {"nickname", "keep-me"},
+                        {"customField", {{"nested", true}}},
+                        {"credentials",
+                         {{"accessToken", "access-" + id},
+                          {"refreshToken", "refresh-" + id},
+                          {"expiresAt", expires_at_ms},
+                          {"authMethod", "social"}}},
+                        {"priority", 0}});
+  return {{"version", "1.0.0"}, {"accounts", accounts}, {"groups", json::array()},
+          {"tags", json::array({"team"})}};
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+const std::string hello_body =
+  R"({"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Hello there"}]})";
+
+} // namespace
+
+TEST_CASE("with no accounts file the bridge starts, creates it, and explains the error") {
+  bridge_process bridge;
+  bridge.write_config({{"host", "127.0.0.1"}, {"port", 0}}, std::nullopt);
+  REQUIRE_MESSAGE(bridge.start(), bridge.log());
+  auto created = json::parse(read_text(bridge.dir.file("kiro-accounts.json")));
+  CHECK(created["accounts"].empty());
+  auto cli = bridge.client();
+  auto res = cli.Post("/v1/messages", hello_body, "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 529);
+  CHECK(res->has_header("request-id"));
+  auto body = json::parse(res->body);
+  CHECK(body["type"] == "error");
+  CHECK(body["error"]["message"].get<std::string>().find("no Kiro account is configured") !=
+        std::string::npos);
+  auto health = cli.Get("/api/health");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(json::parse(health->body)["status"] == "ok");
+  CHECK(bridge.proc->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("a config value of the wrong type stops the start with the key named") {
+  bridge_process bridge;
+  bridge.write_config({{"port", "three thousand"}}, std::nullopt);
+  child_process proc{{bin_dir + "/kiro-bridge", "--config-dir", bridge.config_dir()},
+                     bridge.dir.file("bridge.log")};
+  CHECK(proc.stop(0, 10s) == 1);
+  CHECK(bridge.log().find("port") != std::string::npos);
+}
+
+TEST_CASE("a rotated refresh token is persisted and unknown fields survive") {
+  sim_process sim{json::array({sim_account("acct-1")})};
+  bridge_process bridge;
+  bridge.write_config(server_config_for(sim), bridge_accounts({"acct-1"}, 0));
+  REQUIRE_MESSAGE(bridge.start(), bridge.log());
+  // The file said the token expired long ago: the bridge refreshes at once.
+  json file;
+  for (int i = 0; i < 100; ++i) {
+    file = json::parse(read_text(bridge.dir.file("kiro-accounts.json")));
+    if (file["accounts"][0]["credentials"]["accessToken"] != "access-acct-1")
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  auto& acct = file["accounts"][0];
+  CHECK(acct["credentials"]["accessToken"] != "access-acct-1");
+  CHECK(acct["credentials"]["expiresAt"].is_number());
+  CHECK(acct["credentials"]["expiresAt"].get<int64_t>() > now_ms());
+  CHECK(acct["nickname"] == "keep-me");
+  CHECK(acct["customField"]["nested"] == true);
+  CHECK(file["tags"] == json::array({"team"}));
+  auto res = bridge.client().Post("/v1/messages", hello_body, "application/json");
+  REQUIRE(res);
+  CHECK_MESSAGE(res->status == 200, res->body);
+  CHECK(bridge.log().find("access-acct-1") == std::string::npos);
+  CHECK(bridge.log().find("refresh-acct-1") == std::string::npos);
+  CHECK(bridge.proc->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("SIGTERM lets an in-flight stream finish, then the bridge exits 0") {
+  sim_process sim{json::array({sim_account("acct-1")})};
+  auto ctl = sim.control();
+  json script = {{"match", json::object()},
+                 {"times", 1},
+                 {"response",
+                  {{"kind", "text"},
+                   {"text", "one two three four five six seven eight"},
+                   {"chunks", 8},
+                   {"chunkDelayMs", 250}}}};
+  REQUIRE(ctl.Post("/__sim/script", script.dump(), "application/json"));
+  bridge_process bridge;
+  bridge.write_config(server_config_for(sim),
+                      bridge_accounts({"acct-1"}, now_ms() + 3'600'000));
+  REQUIRE_MESSAGE(bridge.start(), bridge.log());
+  std::string streamed;
+  std::thread client{[&] {
+    auto cli = bridge.client();
+    auto body = json::parse(hello_body);
+    body["stream"] = true;
+    httplib::Request req;
+    auto res = cli.Post("/v1/messages", body.dump(), "application/json");
+    if (res)
+      streamed = res->body;
+  }};
+  std::this_thread::sleep_for(700ms);
+  auto exit_code = bridge.proc->stop(SIGTERM, 20s);
+  client.join();
+  CHECK(exit_code == 0);
+  CHECK(streamed.find("event: message_stop") != std::string::npos);
+  CHECK(streamed.find("eight") != std::string::npos);
+}

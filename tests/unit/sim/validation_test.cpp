@@ -1,0 +1,274 @@
+#include <doctest/doctest.h>
+
+#include "services/sim/validation.hpp"
+#include "tests/unit/sim/request_bodies.hpp"
+
+using namespace kb::sim;
+using namespace kb::sim::test;
+namespace json = boost::json;
+
+namespace {
+
+validation_result check(const json::object& body, validation_context ctx = {}) {
+  return validate_request(text(body), ctx);
+}
+
+void expect_malformed(const json::object& body, std::string_view reason) {
+  auto r = check(body);
+  CHECK(r.outcome == verdict::malformed);
+  CHECK(r.reason == reason);
+}
+
+} // namespace
+
+TEST_CASE("a well-formed body with a finished tool round trip is accepted") {
+  auto r = check(valid_body());
+  CHECK(r.ok());
+  CHECK(r.reason.empty());
+  CHECK(r.summary.conversation_id == "7f0c6a38-3d39-4c55-9d1c-2b1c4ef0a001");
+  CHECK(r.summary.model_id == "claude-sonnet-4.5");
+  CHECK(r.summary.content == "thanks, now summarize");
+  CHECK(r.summary.has_tools);
+  CHECK_FALSE(r.summary.has_tool_results);
+  CHECK(r.summary.history_length == 4);
+  CHECK(r.summary.has_profile_arn);
+  CHECK(r.summary.tool_names == std::vector<std::string>{"Read"});
+  CHECK(r.summary.estimated_input_tokens == estimate_tokens(text(valid_body()).size()));
+}
+
+TEST_CASE("a body that is not JSON is improperly formed") {
+  auto r = validate_request("{\"conversationState\":", {});
+  CHECK(r.outcome == verdict::malformed);
+  CHECK(r.reason == "invalid_json");
+}
+
+TEST_CASE("a body above the size limit is rejected before parsing") {
+  validation_context ctx;
+  ctx.max_body_bytes = 100;
+  auto r = validate_request(std::string(101, 'x'), ctx);
+  CHECK(r.outcome == verdict::malformed);
+  CHECK(r.reason == "body_too_large");
+  CHECK(validate_request(std::string(100, 'x'), ctx).reason == "invalid_json");
+}
+
+TEST_CASE("the default size limit is 615000 bytes") {
+  CHECK(validation_context{}.max_body_bytes == 615'000);
+  auto body = valid_body();
+  current_of(body)["content"] = std::string(615'001, 'a');
+  CHECK(check(body).reason == "body_too_large");
+}
+
+TEST_CASE("an estimated input above the token cap is too long") {
+  validation_context ctx;
+  ctx.max_input_tokens = 50;
+  auto r = check(valid_body(), ctx);
+  CHECK(r.outcome == verdict::input_too_long);
+  CHECK(r.reason == "input_too_long");
+}
+
+TEST_CASE("a missing conversationState is improperly formed") {
+  expect_malformed(json::object{{"profileArn", "x"}}, "conversation_state_missing");
+}
+
+TEST_CASE("a missing or empty conversationId is improperly formed") {
+  auto body = valid_body();
+  state_of(body).erase("conversationId");
+  expect_malformed(body, "conversation_id_missing");
+  state_of(body)["conversationId"] = "";
+  expect_malformed(body, "conversation_id_missing");
+}
+
+TEST_CASE("an unknown chatTriggerType is improperly formed") {
+  auto body = valid_body();
+  state_of(body)["chatTriggerType"] = "AUTO";
+  expect_malformed(body, "chat_trigger_type_invalid");
+  state_of(body)["chatTriggerType"] = "INLINE_CHAT";
+  CHECK(check(body).ok());
+}
+
+TEST_CASE("a missing current userInputMessage is improperly formed") {
+  auto body = valid_body();
+  state_of(body)["currentMessage"] = json::object{};
+  expect_malformed(body, "current_message_missing");
+}
+
+TEST_CASE("an empty current content is improperly formed") {
+  auto body = valid_body();
+  current_of(body)["content"] = "";
+  expect_malformed(body, "current_content_empty");
+}
+
+TEST_CASE("an unknown modelId is an INVALID_MODEL_ID error") {
+  auto body = valid_body();
+  current_of(body)["modelId"] = "claude-sonnet-4-5";
+  auto r = check(body);
+  CHECK(r.outcome == verdict::invalid_model);
+  CHECK(r.reason == "invalid_model_id");
+  current_of(body).erase("modelId");
+  CHECK(check(body).outcome == verdict::invalid_model);
+}
+
+TEST_CASE("a missing origin is improperly formed") {
+  auto body = valid_body();
+  current_of(body).erase("origin");
+  expect_malformed(body, "origin_missing");
+}
+
+TEST_CASE("a history entry with both roles is improperly formed") {
+  auto body = valid_body();
+  history_of(body)[1].as_object()["userInputMessage"] = user_message("x");
+  expect_malformed(body, "history_entry_malformed");
+}
+
+TEST_CASE("a history starting with the assistant is improperly formed") {
+  auto body = valid_body();
+  auto& h = history_of(body);
+  h.erase(h.begin());
+  expect_malformed(body, "history_must_start_with_user");
+}
+
+TEST_CASE("two consecutive assistant messages in history are improperly formed") {
+  auto body = valid_body();
+  auto& h = history_of(body);
+  h.erase(h.begin() + 2);
+  h.emplace_back(json::object{{"userInputMessage", user_message("more")}});
+  h.emplace_back(json::object{{"assistantResponseMessage", json::object{{"content", "ok"}}}});
+  expect_malformed(body, "history_not_alternating");
+}
+
+TEST_CASE("a history ending with a user message is improperly formed") {
+  auto body = valid_body();
+  history_of(body).pop_back();
+  expect_malformed(body, "history_must_end_with_assistant");
+}
+
+TEST_CASE("an empty history content is improperly formed") {
+  auto body = valid_body();
+  history_of(body)[3].as_object()["assistantResponseMessage"].as_object()["content"] = "";
+  expect_malformed(body, "history_empty_content");
+}
+
+TEST_CASE("tool results answering a tool use the preceding assistant did not make are rejected") {
+  auto body = valid_body();
+  current_of(body)["userInputMessageContext"].as_object()["toolResults"] = json::array{
+      json::object{{"toolUseId", "tooluse_1"},
+                   {"content", json::array{json::object{{"text", "again"}}}},
+                   {"status", "success"}}};
+  // tooluse_1 belongs to history[1], not to history[3] (the preceding one).
+  expect_malformed(body, "tool_result_without_tool_use");
+}
+
+TEST_CASE("tool results answering the preceding assistant's tool use are accepted") {
+  auto body = valid_body();
+  auto& last = history_of(body)[3].as_object()["assistantResponseMessage"].as_object();
+  last["toolUses"] = json::array{json::object{
+      {"toolUseId", "tooluse_2"}, {"name", "read"}, {"input", json::object{}}}};
+  current_of(body)["userInputMessageContext"].as_object()["toolResults"] = json::array{
+      json::object{{"toolUseId", "tooluse_2"},
+                   {"content", json::array{json::object{{"text", "contents"}}}},
+                   {"status", "success"}}};
+  auto r = check(body);
+  CHECK(r.ok());
+  CHECK(r.summary.has_tool_results);
+  CHECK(r.summary.first_tool_result_text == "contents");
+}
+
+TEST_CASE("a history tool absent from the current tools is improperly formed") {
+  auto body = valid_body();
+  current_of(body).erase("userInputMessageContext");
+  expect_malformed(body, "tool_not_declared");
+}
+
+TEST_CASE("history tool names match current tools case-insensitively") {
+  auto body = valid_body();
+  current_of(body)["userInputMessageContext"].as_object()["tools"] =
+      json::array{tool_spec("READ")};
+  CHECK(check(body).ok());
+}
+
+TEST_CASE("a tool name longer than 64 characters is improperly formed") {
+  auto body = valid_body();
+  auto& tools = current_of(body)["userInputMessageContext"].as_object()["tools"].as_array();
+  tools.emplace_back(tool_spec(std::string(65, 'n')));
+  expect_malformed(body, "tool_name_too_long");
+  tools.back() = tool_spec(std::string(64, 'n'));
+  CHECK(check(body).ok());
+}
+
+TEST_CASE("an empty tool name is improperly formed") {
+  auto body = valid_body();
+  current_of(body)["userInputMessageContext"].as_object()["tools"].as_array().emplace_back(
+      tool_spec(""));
+  expect_malformed(body, "tool_name_empty");
+}
+
+TEST_CASE("a tool description above 10240 bytes is improperly formed") {
+  auto body = valid_body();
+  auto& tools = current_of(body)["userInputMessageContext"].as_object()["tools"].as_array();
+  auto& spec = tools[0].as_object()["toolSpecification"].as_object();
+  spec["description"] = std::string(10'241, 'd');
+  expect_malformed(body, "tool_description_too_long");
+  spec["description"] = std::string(10'240, 'd');
+  CHECK(check(body).ok());
+}
+
+TEST_CASE("a tool schema that is not an object is improperly formed") {
+  auto body = valid_body();
+  auto& tools = current_of(body)["userInputMessageContext"].as_object()["tools"].as_array();
+  tools[0].as_object()["toolSpecification"].as_object()["inputSchema"] =
+      json::object{{"json", "{\"type\":\"object\"}"}};
+  expect_malformed(body, "tool_schema_not_object");
+}
+
+TEST_CASE("tools on a history user message are improperly formed") {
+  auto body = valid_body();
+  history_of(body)[0].as_object()["userInputMessage"].as_object()["userInputMessageContext"] =
+      json::object{{"tools", json::array{tool_spec("Read")}}};
+  expect_malformed(body, "tools_in_history");
+}
+
+TEST_CASE("an image with an unknown format is improperly formed") {
+  auto body = valid_body();
+  current_of(body)["images"] = json::array{
+      json::object{{"format", "bmp"}, {"source", json::object{{"bytes", "aGVsbG8="}}}}};
+  expect_malformed(body, "image_format_invalid");
+}
+
+TEST_CASE("an image whose bytes are not base64 is improperly formed") {
+  auto body = valid_body();
+  current_of(body)["images"] = json::array{
+      json::object{{"format", "png"}, {"source", json::object{{"bytes", "data:image/png;base64,xx"}}}}};
+  expect_malformed(body, "image_bytes_invalid");
+  current_of(body)["images"] = json::array{
+      json::object{{"format", "png"}, {"source", json::object{{"bytes", "aGVsbG8="}}}}};
+  CHECK(check(body).ok());
+}
+
+TEST_CASE("an IdC token sent with profileArn is refused like a bad bearer") {
+  validation_context ctx;
+  ctx.idc_account = true;
+  auto r = check(valid_body(), ctx);
+  CHECK(r.outcome == verdict::bearer_rejected);
+  CHECK(r.reason == "profile_arn_with_idc");
+  auto body = valid_body();
+  body.erase("profileArn");
+  CHECK(check(body, ctx).ok());
+}
+
+TEST_CASE("a social account is accepted with and without profileArn") {
+  auto body = valid_body();
+  CHECK(check(body).ok());
+  body.erase("profileArn");
+  auto r = check(body);
+  CHECK(r.ok());
+  CHECK_FALSE(r.summary.has_profile_arn);
+}
+
+TEST_CASE("strict base64 requires padding and the standard alphabet") {
+  CHECK(is_base64("aGVsbG8="));
+  CHECK(is_base64("aGVsbG8h"));
+  CHECK_FALSE(is_base64(""));
+  CHECK_FALSE(is_base64("aGVsbG8"));
+  CHECK_FALSE(is_base64("aGVs-G8="));
+  CHECK_FALSE(is_base64("a==="));
+}
