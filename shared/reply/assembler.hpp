@@ -21,6 +21,10 @@
 //   - input_tokens: round(percentage × context window / 100) once a
 //     contextUsage event came, else the caller's estimate.
 //   - Output that is only thinking gets a " " text block and max_tokens.
+//   - Stop sequences apply to the text, not to thinking; bracket calls are
+//     extracted before stop sequences are looked for.
+//   - output_tokens estimates the emitted text, thinking and tool calls
+//     (name + input JSON) with kb::tokens, at least 1.
 
 #include <cstdint>
 #include <optional>

@@ -105,8 +105,15 @@ port_of() { sed -n 's/.*127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' <<<"$1" | head -n1;
 
 proc_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
-# utime + stime of PID in clock ticks (fields 14 and 15 after the comm).
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# utime and stime of PID in clock ticks (fields 14 and 15; the comm may hold spaces).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
+
+# Host-wide count of connections the kernel refused because a listen queue was
+# full (TcpExt ListenOverflows); other processes on the host count too.
+listen_overflows() {
+  awk '$1 == "TcpExt:" { if (!n) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") col = i; n = 1 }
+                         else { print $col + 0; exit } }' /proc/net/netstat
+}
 
 declare -A metric
 put() {
@@ -262,7 +269,7 @@ check_gateway() {
   fi
 }
 
-sim_status_counts() { curl -sS "http://127.0.0.1:$sim_port/__sim/stats" | sed -n 's/.*"byStatus":{\([^}]*\)}.*/\1/p'; }
+sim_status_counts() { curl -sS "http://127.0.0.1:$sim_port/__sim/stats" | sed -n 's/.*"byStatus":{\([^}]*\)}.*/\1/p' | tr -d '"'; }
 
 # ---------------------------------------------------------------------------
 # Start the simulator (threads for 1,000 direct + 1,100 upstream connections)
@@ -326,6 +333,14 @@ for side in direct gateway; do
   put "first_delta_${side}_p50_ms" "$(lg "ttfb_$side" marker_p50_ms)"
   put "ttfb_${side}_complete_p50_ms" "$(lg "ttfb_$side" total_p50_ms)"
 done
+# Unloaded non-stream latency: one connection, sequential requests.
+run_loadgen seq_nonstream_gateway "$gw_port" /v1/messages "$work/gw-plain.json" "$gw_headers" \
+  --connections 1 --requests "$ttfb_requests" --warmup-requests 50 --expect end_turn
+put nonstream_c1_gateway_errors "$(lg seq_nonstream_gateway errors)"
+put nonstream_c1_direct_p50_ms "${metric[ttfb_direct_complete_p50_ms]}"
+put nonstream_c1_gateway_p50_ms "$(lg seq_nonstream_gateway total_p50_ms)"
+put nonstream_c1_gateway_p99_ms "$(lg seq_nonstream_gateway total_p99_ms)"
+put nonstream_c1_added_p50_ms "$(calc "${metric[nonstream_c1_gateway_p50_ms]} - ${metric[nonstream_c1_direct_p50_ms]}")"
 put ttfb_added_p50_ms "$(calc "${metric[ttfb_gateway_p50_ms]} - ${metric[ttfb_direct_p50_ms]}")"
 put first_delta_added_p50_ms "$(calc "${metric[first_delta_gateway_p50_ms]} - ${metric[first_delta_direct_p50_ms]}")"
 
@@ -352,10 +367,13 @@ echo "# 4. $slow_streams concurrent slow streams (20 chunks x 100 ms): ramped ro
 slow_args=(--connections "$slow_streams" --requests 1 --warmup-requests 1 --ramp-ms 2000 --timeout-s 60)
 run_loadgen slow_direct "$sim_port" /generateAssistantResponse "$work/direct-slow.json" "$direct_headers" \
   "${slow_args[@]}" --expect contextUsageEvent
-ticks_before=$(cpu_ticks "$gw_pid")
+read -r utime_before stime_before <<<"$(cpu_ticks "$gw_pid")"
+overflows_before=$(listen_overflows)
 run_loadgen slow_gateway "$gw_port" /v1/messages "$work/gw-slow.json" "$gw_headers" \
   "${slow_args[@]}" --expect message_stop
 ticks_after=$(cpu_ticks "$gw_pid") || die "kiro-bridge (10x110) died during the slow streams; log: $(tail -n 20 "$work/bridge-large.log")"
+read -r utime_after stime_after <<<"$ticks_after"
+put slow_host_listen_overflows "$(($(listen_overflows) - overflows_before))"
 for side in direct gateway; do
   put "slow_${side}_errors" "$(lg "slow_$side" errors)"
   put "slow_${side}_ramped_errors" "$(lg "slow_$side" warmup_errors)"
@@ -367,7 +385,10 @@ for side in direct gateway; do
 done
 put slow_p99_ratio "$(calc "${metric[slow_gateway_p99_ms]} / ${metric[slow_direct_p99_ms]}")"
 put slow_ramped_p99_ratio "$(calc "${metric[slow_gateway_ramped_p99_ms]} / ${metric[slow_direct_ramped_p99_ms]}")"
-put slow_gateway_cpu_s "$(calc "($ticks_after - $ticks_before) / $(getconf CLK_TCK)")"
+hz=$(getconf CLK_TCK)
+put slow_gateway_cpu_s "$(calc "($utime_after + $stime_after - $utime_before - $stime_before) / $hz")"
+put slow_gateway_cpu_user_s "$(calc "($utime_after - $utime_before) / $hz")"
+put slow_gateway_cpu_sys_s "$(calc "($stime_after - $stime_before) / $hz")"
 put slow_gateway_cpu_ms_per_stream "$(calc "${metric[slow_gateway_cpu_s]} * 1000 / (2 * $slow_streams)")"
 put slow_gateway_peak_rss_mb "$(calc "$(proc_field "$gw_pid" VmHWM) / 1024")"
 put slow_gateway_threads "$(proc_field "$gw_pid" Threads)"
@@ -382,7 +403,7 @@ for side in direct gateway; do
   put "burst_${side}_p99_ms" "$(lg "burst_$side" total_p99_ms)"
 done
 kill -0 "$gw_pid" 2>/dev/null || die "kiro-bridge (10x110) died during the burst; log: $(tail -n 20 "$work/bridge-large.log")"
-put sim_status_counts "\"$(sim_status_counts)\""
+put sim_status_counts "$(sim_status_counts)"
 
 # ---------------------------------------------------------------------------
 # Summary
@@ -400,6 +421,7 @@ row "stream200 req/s (c32)" "$(m stream200_direct_rps)" "$(m stream200_gateway_r
 row "stream200 p50 ms" "$(m stream200_direct_p50_ms)" "$(m stream200_gateway_p50_ms)" "$(m stream200_added_p50_ms)" ""
 row "stream200 p99 ms" "$(m stream200_direct_p99_ms)" "$(m stream200_gateway_p99_ms)" "$(m stream200_added_p99_ms)" ""
 row "stream200 errors" "$(m stream200_direct_errors)" "$(m stream200_gateway_errors)" "" "0"
+row "non-stream p50 ms, 1 conn" "$(m nonstream_c1_direct_p50_ms)" "$(m nonstream_c1_gateway_p50_ms)" "$(m nonstream_c1_added_p50_ms)" "added <= 0.3"
 row "TTFB p50 ms" "$(m ttfb_direct_p50_ms)" "$(m ttfb_gateway_p50_ms)" "$(m ttfb_added_p50_ms)" ""
 row "first text delta p50 ms" "$(m first_delta_direct_p50_ms)" "$(m first_delta_gateway_p50_ms)" "$(m first_delta_added_p50_ms)" ""
 row "$slow_streams slow streams errors" "$(m slow_direct_errors)" "$(m slow_gateway_errors)" "" "0"
@@ -410,6 +432,8 @@ row "  completion p99 ms (ramped)" "$(m slow_direct_ramped_p99_ms)" "$(m slow_ga
 row "  burst connect: errors" "$(m burst_direct_errors)" "$(m burst_gateway_errors)" "" "0"
 row "  burst connect: p99 ms" "$(m burst_direct_p99_ms)" "$(m burst_gateway_p99_ms)" "" ""
 row "  gateway CPU s (both rounds)" "" "$(m slow_gateway_cpu_s)" "" ""
+row "    of which user / sys" "" "$(m slow_gateway_cpu_user_s)" "$(m slow_gateway_cpu_sys_s)" ""
+row "  listen-queue overflows (host)" "" "$(m slow_host_listen_overflows)" "" ""
 row "  gateway peak RSS MB" "" "$(m slow_gateway_peak_rss_mb)" "" ""
 row "idle RSS MB (4 acc x 16)" "" "$(m idle_rss_4x16_mb)" "" ""
 row "idle RSS MB (10 acc x 110)" "" "$(m idle_rss_10x110_mb)" "" ""

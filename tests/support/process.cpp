@@ -143,11 +143,21 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-bool make_test_cert(const std::string& cert_path, const std::string& key_path) {
+std::string temp_dir::file(const std::string& name,
+                           const std::string& content) const {
+  auto p = file(name);
+  write_text(p, content);
+  return p;
+}
+
+std::optional<tls_files> make_self_signed_cert(const temp_dir& dir) {
+  tls_files f{dir.file("cert.pem"), dir.file("key.pem")};
   auto cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
-             " -addext subjectAltName=IP:127.0.0.1 -keyout '" + key_path +
-             "' -out '" + cert_path + "' >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
+             " -addext subjectAltName=IP:127.0.0.1 -keyout '" + f.key +
+             "' -out '" + f.cert + "' >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0)
+    return std::nullopt;
+  return f;
 }
 
 std::string field_after(const std::string& line, const std::string& key) {

@@ -48,8 +48,13 @@ class temp_dir {
 public:
   temp_dir();
   ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
   const std::string& path() const noexcept { return path_; }
+  /// The path of `name` inside the directory.
   std::string file(const std::string& name) const { return path_ + "/" + name; }
+  /// Writes `content` to `name` inside the directory; returns its path.
+  std::string file(const std::string& name, const std::string& content) const;
 
 private:
   std::string path_;
@@ -59,9 +64,14 @@ private:
 void write_text(const std::string& path, const std::string& content);
 std::string read_text(const std::string& path);
 
-/// Generates a self-signed certificate for 127.0.0.1 with the openssl CLI;
-/// returns false if that failed.
-bool make_test_cert(const std::string& cert_path, const std::string& key_path);
+struct tls_files {
+  std::string cert;
+  std::string key;
+};
+
+/// A self-signed certificate for 127.0.0.1 made with the openssl CLI in
+/// `dir`, or nullopt if that failed.
+std::optional<tls_files> make_self_signed_cert(const temp_dir& dir);
 
 /// The value after `key=` in a line like "x listening http=127.0.0.1:80".
 std::string field_after(const std::string& line, const std::string& key);

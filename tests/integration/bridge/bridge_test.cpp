@@ -9,7 +9,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/process.hpp"
+#include "tests/support/sim_process.hpp"
 
 using namespace kb::test;
 using nlohmann::json;
@@ -19,37 +19,30 @@ namespace {
 
 const std::string bin_dir = KB_BIN_DIR;
 
-struct sim_process {
+/// kiro-sim over HTTPS with a fresh certificate and the given accounts.
+struct tls_sim {
   temp_dir dir;
-  std::unique_ptr<child_process> proc;
-  int http_port = 0;
-  int https_port = 0;
-  std::string cert;
+  tls_files tls;
+  std::unique_ptr<sim_process> proc;
 
-  explicit sim_process(const json& accounts) {
-    cert = dir.file("cert.pem");
-    REQUIRE(make_test_cert(cert, dir.file("key.pem")));
-    write_text(dir.file("accounts.json"), accounts.dump());
-    proc = std::make_unique<child_process>(
-      std::vector<std::string>{bin_dir + "/kiro-sim", "--host", "127.0.0.1",
-                               "--port", "0", "--tls-port", "0", "--cert", cert,
-                               "--key", dir.file("key.pem"), "--accounts",
-                               dir.file("accounts.json")},
+  explicit tls_sim(const json& accounts) {
+    auto files = make_self_signed_cert(dir);
+    REQUIRE(files);
+    tls = *files;
+    proc = std::make_unique<sim_process>(
+      std::vector<std::string>{"--host", "127.0.0.1", "--port", "0", "--tls-port", "0",
+                               "--cert", tls.cert, "--key", tls.key, "--accounts",
+                               dir.file("accounts.json", accounts.dump())},
       dir.file("sim.log"));
-    auto line = proc->wait_for_line("listening", 15s);
-    REQUIRE_MESSAGE(line, read_text(dir.file("sim.log")));
-    http_port = port_of(field_after(*line, "http"));
-    https_port = port_of(field_after(*line, "https"));
-    REQUIRE(http_port > 0);
-    REQUIRE(https_port > 0);
+    REQUIRE(proc->https_port() > 0);
   }
 
   std::string https_base() const {
-    return "https://127.0.0.1:" + std::to_string(https_port);
+    return "https://127.0.0.1:" + std::to_string(proc->https_port());
   }
 
   httplib::Client control() const {
-    httplib::Client c{"127.0.0.1", http_port};
+    httplib::Client c{"127.0.0.1", proc->http_port()};
     c.set_read_timeout(10, 0);
     return c;
   }
@@ -100,10 +93,9 @@ struct bridge_process {
   }
 };
 
-json server_config_for(const sim_process& sim) {
+json server_config_for(const tls_sim& sim) {
   auto base = sim.https_base();
   return {{"host", "127.0.0.1"},
-          {"port", 0},
           {"workersPerAccount", 2},
           {"logLevel", "debug"},
           {"kiro",
@@ -111,7 +103,7 @@ json server_config_for(const sim_process& sim) {
             {"socialRefreshUrl", base + "/refreshToken"},
             {"idcRefreshUrl", base + "/token"},
             {"usageUrl", base},
-            {"caFile", sim.cert}}}};
+            {"caFile", sim.tls.cert}}}};
 }
 
 json bridge_accounts(const std::vector<std::string>& ids, int64_t expires_at_ms) {
@@ -144,7 +136,7 @@ const std::string hello_body =
 
 TEST_CASE("with no accounts file the bridge starts, creates it, and explains the error") {
   bridge_process bridge;
-  bridge.write_config({{"host", "127.0.0.1"}, {"port", 0}}, std::nullopt);
+  bridge.write_config({{"host", "127.0.0.1"}}, std::nullopt);
   REQUIRE_MESSAGE(bridge.start(), bridge.log());
   auto created = json::parse(read_text(bridge.dir.file("kiro-accounts.json")));
   CHECK(created["accounts"].empty());
@@ -174,7 +166,7 @@ TEST_CASE("a config value of the wrong type stops the start with the key named")
 }
 
 TEST_CASE("a rotated refresh token is persisted and unknown fields survive") {
-  sim_process sim{json::array({sim_account("acct-1")})};
+  tls_sim sim{json::array({sim_account("acct-1")})};
   bridge_process bridge;
   bridge.write_config(server_config_for(sim), bridge_accounts({"acct-1"}, 0));
   REQUIRE_MESSAGE(bridge.start(), bridge.log());
@@ -202,7 +194,7 @@ TEST_CASE("a rotated refresh token is persisted and unknown fields survive") {
 }
 
 TEST_CASE("SIGTERM lets an in-flight stream finish, then the bridge exits 0") {
-  sim_process sim{json::array({sim_account("acct-1")})};
+  tls_sim sim{json::array({sim_account("acct-1")})};
   auto ctl = sim.control();
   json script = {{"match", json::object()},
                  {"times", 1},

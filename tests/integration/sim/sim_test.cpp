@@ -7,7 +7,7 @@
 #include <httplib.h>
 
 #include "shared/eventstream/codec.hpp"
-#include "tests/integration/sim/sim_process.hpp"
+#include "tests/support/sim_process.hpp"
 
 namespace json = boost::json;
 using kb::test::sim_process;
