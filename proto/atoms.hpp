@@ -34,3 +34,16 @@ using status = caf::atom_constant<caf::atom("status")>;
 using subscribe = caf::atom_constant<caf::atom("subscribe")>;
 
 } // namespace kb::atom
+
+namespace kb::atom {
+
+/// admin → supervisor: account management and configuration commands.
+/// Every command replies `(bool ok, std::string message)`; see protocol.md.
+using reload = caf::atom_constant<caf::atom("reload")>;
+using add = caf::atom_constant<caf::atom("add")>;
+using remove = caf::atom_constant<caf::atom("remove")>;
+using update = caf::atom_constant<caf::atom("update")>;
+using test = caf::atom_constant<caf::atom("test")>;
+using workers = caf::atom_constant<caf::atom("workers")>;
+
+} // namespace kb::atom

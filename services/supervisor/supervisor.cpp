@@ -5,13 +5,16 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <nlohmann/json.hpp>
 
 #include "proto/atoms.hpp"
 #include "proto/inspect.hpp"
+#include "services/common/ids.hpp"
 #include "services/common/log.hpp"
 #include "services/supervisor/account_record.hpp"
 #include "services/supervisor/messages.hpp"
@@ -22,7 +25,6 @@ namespace kb::sup {
 namespace {
 
 struct account_slot {
-  size_t record = 0; ///< index into cfg.accounts.accounts
   account::credentials creds;
   std::string email;
   std::vector<caf::actor> workers;
@@ -34,6 +36,8 @@ struct account_slot {
   int64_t usage_due_ms = 0;
   int64_t usage_reset_ms = 0;
   std::vector<uint64_t> refresh_waiters;
+  /// Admin `(refresh, id)` callers waiting for the outcome.
+  std::vector<caf::response_promise> refresh_promises;
   int64_t last_used_ms = 0;
   int64_t requests = 0;
   int64_t failures = 0;
@@ -64,6 +68,10 @@ struct supervisor_state {
   std::map<caf::actor_addr, uint64_t> by_sink;
   caf::actor maintainer;
   caf::actor persister;
+  std::vector<caf::actor> subscribers; ///< receive (put, account_status)
+  /// Workers to stop when their current call returns (account removed or
+  /// workersPerAccount lowered).
+  std::set<caf::actor_addr> retiring;
   uint64_t next_id = 1;
   size_t rr_cursor = 0;
   std::mt19937_64 rng{std::random_device{}()};
@@ -75,6 +83,10 @@ struct supervisor_state {
 };
 
 using self_ptr = caf::stateful_actor<supervisor_state>*;
+
+config::account& record_of(self_ptr self, size_t i) {
+  return *self->state.cfg.accounts.find(self->state.entries[i].id);
+}
 
 int64_t now(self_ptr self) {
   return self->state.cfg.now_ms();
@@ -113,11 +125,12 @@ account_status status_of(self_ptr self, size_t i) {
 
 void report(self_ptr self, size_t i) {
   auto& st = self->state;
-  store_status(st.cfg.accounts.accounts[st.slots[i].record],
-               pool::to_string(st.entries[i].state), st.entries[i].last_error);
+  store_status(record_of(self, i), pool::to_string(st.entries[i].state),
+               st.entries[i].last_error);
   st.persist_dirty = true;
-  if (st.cfg.admin)
-    self->send(st.cfg.admin, caf::put_atom::value, status_of(self, i));
+  auto status = status_of(self, i);
+  for (auto& sub : st.subscribers)
+    self->send(sub, caf::put_atom::value, status);
 }
 
 void persist(self_ptr self) {
@@ -300,10 +313,16 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
   auto& st = self->state;
   auto t = now(self);
   auto i = index_of(self, account_id);
-  if (i) {
+  if (st.retiring.erase(worker.address()) > 0) {
+    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+    if (i)
+      st.entries[*i].in_flight -= 1;
+  } else if (i) {
     st.slots[*i].idle.push_back(worker);
     st.entries[*i].idle_workers += 1;
     st.entries[*i].in_flight -= 1;
+  } else {
+    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
   }
   auto it = st.pending.find(pid);
   if (it == st.pending.end() || !i) {
@@ -412,12 +431,15 @@ void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
       slot.usage_due_ms = t;
     if (e.state == pool::account_state::error)
       pool::apply_success(e);
-    store_credentials(st.cfg.accounts.accounts[slot.record], slot.creds);
+    store_credentials(record_of(self, *i), slot.creds);
     KB_INFO("supervisor", "account " << id << ": token refreshed, valid for "
                                      << (slot.creds.expires_at_ms - t) / 1000
                                      << " s");
     report(self, *i);
     persist(self); // a rotated refresh token must never be lost
+    for (auto& rp : slot.refresh_promises)
+      rp.deliver(true, nlohmann::json{{"expiresAt", slot.creds.expires_at_ms}}.dump());
+    slot.refresh_promises.clear();
     release_refresh_waiters(self, *i, true, {});
   } else {
     slot.refresh_attempt += 1;
@@ -442,6 +464,9 @@ void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
       }
     }
     report(self, *i);
+    for (auto& rp : slot.refresh_promises)
+      rp.deliver(false, o.failure.message);
+    slot.refresh_promises.clear();
     release_refresh_waiters(self, *i, false, o.failure);
   }
   drain_queue(self);
@@ -500,7 +525,7 @@ void on_usage(self_ptr self, const std::string& id, usage_outcome& o) {
   }
   if (!o.value.email.empty() && slot.email.empty())
     slot.email = o.value.email;
-  store_usage(st.cfg.accounts.accounts[slot.record], o.value, t);
+  store_usage(record_of(self, *i), o.value, t);
   report(self, *i);
   drain_queue(self);
 }
@@ -556,33 +581,58 @@ void on_tick(self_ptr self) {
     persist(self);
 }
 
-void add_account(self_ptr self, size_t record) {
+caf::actor spawn_account_worker(self_ptr self, const std::string& id) {
   auto& st = self->state;
-  auto& rec = st.cfg.accounts.accounts[record];
+  auto wc = st.cfg.worker;
+  wc.account_id = id;
+  wc.machine_id = account::machine_id(id);
+  auto w = st.cfg.make_worker(self->system(), wc);
+  st.helpers->push_back(w);
+  return w;
+}
+
+/// Grows or shrinks account i's workers to workersPerAccount (0 when
+/// disabled). Busy workers over the target stop when their call returns.
+void resize_workers(self_ptr self, size_t i) {
+  auto& st = self->state;
+  auto& slot = st.slots[i];
+  auto& e = st.entries[i];
+  size_t target = record_of(self, i).enabled
+                    ? static_cast<size_t>(std::max(0, st.cfg.workers_per_account))
+                    : 0;
+  while (slot.workers.size() < target) {
+    auto w = spawn_account_worker(self, e.id);
+    slot.workers.push_back(w);
+    slot.idle.push_back(w);
+  }
+  while (slot.workers.size() > target) {
+    auto victim = slot.workers.back();
+    slot.workers.pop_back();
+    auto idle = std::find(slot.idle.begin(), slot.idle.end(), victim);
+    if (idle != slot.idle.end()) {
+      slot.idle.erase(idle);
+      caf::anon_send_exit(victim, caf::exit_reason::user_shutdown);
+    } else {
+      st.retiring.insert(victim.address());
+    }
+  }
+  e.idle_workers = static_cast<int32_t>(slot.idle.size());
+}
+
+/// Starts managing the account with this id (its record must exist).
+void add_account(self_ptr self, const config::account& rec) {
+  auto& st = self->state;
   pool::account_entry e;
   account_slot slot;
-  slot.record = record;
   slot.creds = credentials_of(rec);
   slot.email = email_of(rec);
   e.id = id_of(rec);
   e.priority = priority_of(rec);
-  e.order = st.entries.size();
+  e.order = st.entries.empty() ? 0 : st.entries.back().order + 1;
   e.percent_used = percent_used_of(rec);
-  auto t = now(self);
-  if (!enabled(rec)) {
+  if (!enabled(rec))
     e.state = pool::account_state::disabled;
-  } else {
-    auto wc = st.cfg.worker;
-    wc.account_id = e.id;
-    wc.machine_id = account::machine_id(e.id);
-    for (int32_t k = 0; k < st.cfg.workers_per_account; ++k) {
-      auto w = st.cfg.make_worker(self->system(), wc);
-      st.helpers->push_back(w);
-      slot.workers.push_back(w);
-      slot.idle.push_back(w);
-    }
-    e.idle_workers = static_cast<int32_t>(slot.idle.size());
-  }
+  auto t = now(self);
   slot.refresh_due_ms =
     slot.creds.access_token.empty()
       ? t
@@ -591,6 +641,322 @@ void add_account(self_ptr self, size_t record) {
   slot.usage_due_ms = t;
   st.entries.push_back(std::move(e));
   st.slots.push_back(std::move(slot));
+  resize_workers(self, st.entries.size() - 1);
+}
+
+/// Stops managing account i: idle workers stop now, busy ones when their
+/// call returns; requests waiting for its refresh move on.
+void drop_account(self_ptr self, size_t i) {
+  auto& st = self->state;
+  auto& slot = st.slots[i];
+  for (auto& w : slot.workers) {
+    if (std::find(slot.idle.begin(), slot.idle.end(), w) != slot.idle.end())
+      caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    else
+      st.retiring.insert(w.address());
+  }
+  auto waiters = std::move(slot.refresh_waiters);
+  for (auto& rp : slot.refresh_promises)
+    rp.deliver(false, std::string{"the account was removed"});
+  auto id = st.entries[i].id;
+  st.entries.erase(st.entries.begin() + static_cast<std::ptrdiff_t>(i));
+  st.slots.erase(st.slots.begin() + static_cast<std::ptrdiff_t>(i));
+  for (auto pid : waiters) {
+    auto it = st.pending.find(pid);
+    if (it == st.pending.end())
+      continue;
+    it->second.pinned.reset();
+    it->second.excluded.push_back(id);
+    start_or_queue(self, pid);
+  }
+}
+
+/// Applies a record's editable fields (priority, enabled, credentials) to
+/// the running account i.
+void apply_record(self_ptr self, size_t i) {
+  auto& st = self->state;
+  auto& rec = record_of(self, i);
+  auto& e = st.entries[i];
+  auto& slot = st.slots[i];
+  e.priority = priority_of(rec);
+  slot.email = email_of(rec);
+  auto creds = credentials_of(rec);
+  if (creds.refresh_token != slot.creds.refresh_token ||
+      creds.access_token != slot.creds.access_token ||
+      creds.method != slot.creds.method || creds.client_id != slot.creds.client_id) {
+    slot.creds = creds;
+    auto t = now(self);
+    slot.refresh_due_ms =
+      slot.creds.access_token.empty()
+        ? t
+        : t + account::refresh_delay_ms(slot.creds.expires_at_ms, t,
+                                        st.cfg.refresh_buffer_seconds);
+    if (e.state == pool::account_state::error)
+      pool::apply_success(e);
+  }
+  if (!rec.enabled) {
+    e.state = pool::account_state::disabled;
+  } else if (e.state == pool::account_state::disabled) {
+    e.state = pool::account_state::active;
+    e.available_at_ms = 0;
+    e.last_error.clear();
+  }
+  resize_workers(self, i);
+}
+
+using command_reply = caf::result<bool, std::string>;
+
+command_reply ok_reply(nlohmann::json body) {
+  return {true, body.dump()};
+}
+
+command_reply error_reply(std::string message) {
+  return {false, std::move(message)};
+}
+
+/// One account object (the seed's shape) → a validated record.
+std::variant<config::account, std::string> parse_one_account(const std::string& text) {
+  auto parsed = config::parse_accounts("{\"accounts\":[" + text + "]}", "account");
+  if (!parsed)
+    return parsed.error().to_string();
+  if (parsed->accounts.size() != 1)
+    return std::string{"expected exactly one account object"};
+  return std::move(parsed->accounts.front());
+}
+
+command_reply add_command(self_ptr self, const std::string& text) {
+  auto& st = self->state;
+  auto parsed = parse_one_account(text);
+  if (auto* err = std::get_if<std::string>(&parsed))
+    return error_reply(*err);
+  auto rec = std::get<config::account>(std::move(parsed));
+  if (rec.needs_id || rec.id.empty()) {
+    rec.id = random_uuid();
+    rec.needs_id = false;
+  }
+  if (st.cfg.accounts.find(rec.id))
+    return error_reply("an account with id " + rec.id + " already exists");
+  if (!rec.created_at_ms)
+    rec.created_at_ms = now(self);
+  auto id = rec.id;
+  st.cfg.accounts.accounts.push_back(std::move(rec));
+  add_account(self, st.cfg.accounts.accounts.back());
+  report(self, st.entries.size() - 1);
+  persist(self);
+  KB_INFO("supervisor", "account " << id << " added");
+  drain_queue(self);
+  return ok_reply({{"id", id}});
+}
+
+command_reply remove_command(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto i = index_of(self, id);
+  if (!i)
+    return error_reply("no account with id " + id);
+  drop_account(self, *i);
+  st.cfg.accounts.remove(id);
+  persist(self);
+  KB_INFO("supervisor", "account " << id << " removed");
+  return ok_reply({{"id", id}});
+}
+
+command_reply update_command(self_ptr self, const std::string& id,
+                             const std::string& patch_text) {
+  auto i = index_of(self, id);
+  if (!i)
+    return error_reply("no account with id " + id);
+  auto patch = nlohmann::json::parse(patch_text, nullptr, false);
+  if (patch.is_discarded() || !patch.is_object())
+    return error_reply("the update must be a JSON object");
+  auto& rec = record_of(self, *i);
+  auto next = rec;
+  for (auto& [key, value] : patch.items()) {
+    if (key == "priority" && value.is_number_integer())
+      next.priority = value.get<int>();
+    else if (key == "enabled" && value.is_boolean())
+      next.enabled = value.get<bool>();
+    else if (key == "email" && value.is_string())
+      next.email = value.get<std::string>();
+    else if (key == "nickname" && value.is_string())
+      next.nickname = value.get<std::string>();
+    else
+      return error_reply(key + ": not an editable field of the right type "
+                               "(priority: integer, enabled: boolean, "
+                               "email/nickname: string)");
+  }
+  rec = std::move(next);
+  apply_record(self, *i);
+  report(self, *i);
+  persist(self);
+  drain_queue(self);
+  return ok_reply({{"id", id}});
+}
+
+command_reply workers_command(self_ptr self, int32_t n) {
+  auto& st = self->state;
+  if (n < 1 || n > 1024)
+    return error_reply("workersPerAccount must be between 1 and 1024");
+  st.cfg.workers_per_account = n;
+  for (size_t i = 0; i < st.entries.size(); ++i) {
+    resize_workers(self, i);
+    report(self, i);
+  }
+  drain_queue(self);
+  return ok_reply({{"workersPerAccount", n}});
+}
+
+/// Re-reads the accounts file (and the supervisor's server-config keys);
+/// nothing changes when either is invalid.
+command_reply reload_command(self_ptr self) {
+  auto& st = self->state;
+  std::optional<config::server_config> server;
+  if (!st.cfg.server_config_path.empty()) {
+    auto loaded = config::load_server_config(st.cfg.server_config_path);
+    if (!loaded)
+      return error_reply(loaded.error().to_string());
+    server = std::move(loaded).value();
+  }
+  auto loaded = config::load_accounts(st.cfg.accounts_path);
+  if (!loaded)
+    return error_reply(loaded.error().to_string());
+  auto next = std::move(loaded).value();
+  for (auto& a : next.accounts) {
+    if (a.needs_id || a.id.empty()) {
+      a.id = random_uuid();
+      a.needs_id = false;
+    }
+  }
+  nlohmann::json added = nlohmann::json::array();
+  nlohmann::json removed = nlohmann::json::array();
+  nlohmann::json updated = nlohmann::json::array();
+  std::vector<std::string> gone;
+  for (auto& e : st.entries)
+    if (!next.find(e.id))
+      gone.push_back(e.id);
+  for (auto& id : gone) {
+    drop_account(self, *index_of(self, id));
+    removed.push_back(id);
+  }
+  st.cfg.accounts = std::move(next);
+  if (server) {
+    st.cfg.strategy = to_pool_strategy(server->strategy);
+    st.cfg.auto_switch = server->auto_switch_on_error;
+    st.cfg.queue_timeout_ms = server->queue_timeout_ms;
+    st.cfg.refresh_buffer_seconds = server->token_refresh.buffer_seconds;
+    st.cfg.refresh_retry_attempts = server->token_refresh.retry_attempts;
+    st.cfg.workers_per_account = server->workers_per_account;
+  }
+  for (auto& rec : st.cfg.accounts.accounts) {
+    if (auto i = index_of(self, rec.id)) {
+      apply_record(self, *i);
+      updated.push_back(rec.id);
+    } else {
+      add_account(self, rec);
+      added.push_back(rec.id);
+    }
+  }
+  for (size_t i = 0; i < st.entries.size(); ++i)
+    report(self, i);
+  persist(self);
+  drain_queue(self);
+  KB_INFO("supervisor", "reloaded: " << added.size() << " added, "
+                                     << removed.size() << " removed, "
+                                     << updated.size() << " kept");
+  return ok_reply({{"added", added}, {"removed", removed}, {"updated", updated}});
+}
+
+/// Collects one test answer and replies to the admin's request.
+caf::behavior test_collector(caf::event_based_actor* self,
+                             caf::response_promise rp, int64_t started_ms) {
+  auto text = std::make_shared<std::string>();
+  auto elapsed = [started_ms] {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+             .count() - started_ms;
+  };
+  return {
+    [text](atom::events, const std::vector<stream_event>& events) {
+      for (auto& ev : events)
+        if (ev.kind == stream_event_kind::text)
+          *text += ev.text;
+    },
+    [self, rp, text, elapsed](atom::done, const std::string& account) mutable {
+      rp.deliver(true, nlohmann::json{{"ok", true}, {"account", account},
+                                      {"text", text->substr(0, 500)},
+                                      {"ms", elapsed()}}.dump());
+      self->quit();
+    },
+    [self, rp](atom::failed, const api_error& err) mutable {
+      rp.deliver(false, err.message);
+      self->quit();
+    },
+  };
+}
+
+void enqueue_request(self_ptr self, conversation conv, caf::actor sink,
+                     std::optional<std::string> only_account) {
+  auto& st = self->state;
+  auto pid = st.next_id++;
+  pending_request p;
+  p.conv = std::make_shared<const conversation>(std::move(conv));
+  p.sink = sink;
+  p.cancelled = std::make_shared<std::atomic<bool>>(false);
+  p.deadline_ms = now(self) + st.cfg.queue_timeout_ms;
+  if (only_account) {
+    p.pinned = *only_account;
+    for (auto& e : st.entries)
+      if (e.id != *only_account)
+        p.excluded.push_back(e.id);
+  }
+  st.by_sink.emplace(sink.address(), pid);
+  self->monitor(sink);
+  st.pending.emplace(pid, std::move(p));
+  if (st.entries.empty()) {
+    fail_unavailable(self, pid);
+    return;
+  }
+  start_or_queue(self, pid);
+}
+
+caf::result<bool, std::string> test_command(self_ptr self, const std::string& id) {
+  auto i = index_of(self, id);
+  if (!i)
+    return error_reply("no account with id " + id);
+  auto rp = self->make_response_promise();
+  auto sink = self->spawn(test_collector, rp, now(self));
+  conversation conv;
+  conv.request_id = "test_" + id;
+  conv.model = "claude-sonnet-4-5";
+  conv.upstream_model = "claude-sonnet-4.5";
+  conv.max_tokens = 64;
+  turn t;
+  t.text = "Reply with the single word OK.";
+  conv.turns.push_back(std::move(t));
+  enqueue_request(self, std::move(conv), sink, id);
+  return caf::delegated<bool, std::string>{};
+}
+
+caf::result<bool, std::string> refresh_command(self_ptr self, const std::string& id) {
+  auto i = index_of(self, id);
+  if (!i)
+    return error_reply("no account with id " + id);
+  auto rp = self->make_response_promise();
+  self->state.slots[*i].refresh_promises.push_back(rp);
+  start_refresh(self, *i);
+  return caf::delegated<bool, std::string>{};
+}
+
+std::string status_json(self_ptr self) {
+  auto& st = self->state;
+  int64_t in_flight = 0;
+  for (auto& e : st.entries)
+    in_flight += e.in_flight;
+  return nlohmann::json{{"queueDepth", st.queue.size()},
+                        {"pending", st.pending.size()},
+                        {"inFlight", in_flight},
+                        {"accounts", st.entries.size()},
+                        {"workersPerAccount", st.cfg.workers_per_account}}
+    .dump();
 }
 
 caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
@@ -619,8 +985,10 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
   st.persister = st.cfg.make_persister(self->system());
   st.helpers->push_back(st.maintainer);
   st.helpers->push_back(st.persister);
-  for (size_t r = 0; r < st.cfg.accounts.accounts.size(); ++r)
-    add_account(self, r);
+  if (st.cfg.admin)
+    st.subscribers.push_back(st.cfg.admin);
+  for (auto& rec : st.cfg.accounts.accounts)
+    add_account(self, rec);
   for (size_t i = 0; i < st.entries.size(); ++i)
     report(self, i);
   st.persist_dirty = false;
@@ -635,6 +1003,12 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
   });
   self->set_down_handler([self](caf::down_msg& m) {
     auto& st = self->state;
+    auto sub = std::find_if(st.subscribers.begin(), st.subscribers.end(),
+                            [&](const caf::actor& a) { return a.address() == m.source; });
+    if (sub != st.subscribers.end()) {
+      st.subscribers.erase(sub);
+      return;
+    }
     auto it = st.by_sink.find(m.source);
     if (it == st.by_sink.end())
       return;
@@ -650,21 +1024,7 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
   self->send(self, atom::tick::value);
   return {
     [self](atom::generate, conversation& conv, caf::actor& sink) {
-      auto& st = self->state;
-      auto pid = st.next_id++;
-      pending_request p;
-      p.conv = std::make_shared<const conversation>(std::move(conv));
-      p.sink = sink;
-      p.cancelled = std::make_shared<std::atomic<bool>>(false);
-      p.deadline_ms = now(self) + st.cfg.queue_timeout_ms;
-      st.by_sink.emplace(sink.address(), pid);
-      self->monitor(sink);
-      st.pending.emplace(pid, std::move(p));
-      if (st.entries.empty()) {
-        fail_unavailable(self, pid);
-        return;
-      }
-      start_or_queue(self, pid);
+      enqueue_request(self, std::move(conv), std::move(sink), std::nullopt);
     },
     [self](atom::tick) {
       on_tick(self);
@@ -677,6 +1037,23 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
         out.push_back(status_of(self, i));
       return out;
     },
+    [self](caf::get_atom, atom::status) { return status_json(self); },
+    [self](atom::subscribe, caf::actor& subscriber) {
+      auto& st = self->state;
+      self->monitor(subscriber);
+      st.subscribers.push_back(subscriber);
+      for (size_t i = 0; i < st.entries.size(); ++i)
+        self->send(subscriber, caf::put_atom::value, status_of(self, i));
+    },
+    [self](atom::reload) { return reload_command(self); },
+    [self](atom::add, const std::string& text) { return add_command(self, text); },
+    [self](atom::remove, const std::string& id) { return remove_command(self, id); },
+    [self](atom::update, const std::string& id, const std::string& patch) {
+      return update_command(self, id, patch);
+    },
+    [self](atom::test, const std::string& id) { return test_command(self, id); },
+    [self](atom::refresh, const std::string& id) { return refresh_command(self, id); },
+    [self](atom::workers, int32_t n) { return workers_command(self, n); },
   };
 }
 

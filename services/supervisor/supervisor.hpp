@@ -17,11 +17,13 @@
 #include "services/supervisor/maintainer.hpp"
 #include "services/supervisor/worker.hpp"
 #include "shared/config/accounts.hpp"
+#include "shared/config/server_config.hpp"
 
 namespace kb::sup {
 
 struct supervisor_config {
   std::string accounts_path;        ///< where rotated tokens are persisted
+  std::string server_config_path;   ///< re-read by (reload); may be empty
   config::accounts_file accounts;   ///< as loaded at start
   pool::strategy strategy = pool::strategy::auto_;
   bool auto_switch = true;
@@ -45,5 +47,7 @@ struct supervisor_config {
 };
 
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);
+
+pool::strategy to_pool_strategy(config::selection_strategy s);
 
 } // namespace kb::sup

@@ -2,9 +2,7 @@
 
 namespace kb::sup {
 
-namespace {
-
-pool::strategy to_pool(config::selection_strategy s) {
+pool::strategy to_pool_strategy(config::selection_strategy s) {
   switch (s) {
     case config::selection_strategy::automatic: return pool::strategy::auto_;
     case config::selection_strategy::random: return pool::strategy::random;
@@ -15,14 +13,13 @@ pool::strategy to_pool(config::selection_strategy s) {
   return pool::strategy::auto_;
 }
 
-} // namespace
-
 supervisor_config make_supervisor_config(const service_config& sc) {
   auto& s = sc.server;
   supervisor_config cfg;
   cfg.accounts_path = sc.accounts_path;
+  cfg.server_config_path = sc.server_path;
   cfg.accounts = sc.accounts;
-  cfg.strategy = to_pool(s.strategy);
+  cfg.strategy = to_pool_strategy(s.strategy);
   cfg.auto_switch = s.auto_switch_on_error;
   cfg.workers_per_account = s.workers_per_account;
   cfg.queue_timeout_ms = s.queue_timeout_ms;

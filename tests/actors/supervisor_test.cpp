@@ -7,10 +7,13 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/after.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
@@ -413,4 +416,148 @@ TEST_CASE_FIXTURE(fixture, "usage polling marks a fully used account exhausted")
   advance(250);
   CHECK(w->usage_calls >= 1);
   CHECK(state_of("a") == "exhausted");
+}
+
+namespace {
+
+/// Sends a command and returns its (ok, message) reply.
+std::pair<bool, std::string> command(fixture& f, caf::message msg) {
+  caf::scoped_actor self{*f.sys};
+  std::pair<bool, std::string> out{false, "no reply"};
+  self->send(f.supervisor, std::move(msg));
+  f.sched->run();
+  self->receive([&](bool ok, std::string& text) { out = {ok, std::move(text)}; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "an account added at run time serves the next request") {
+  start(base_config({}));
+  auto [ok, reply] = command(*this, caf::make_message(atom::add::value,
+    std::string{R"({"id":"n1","email":"n1@example.com","credentials":{"accessToken":"tok-n1","refreshToken":"r-n1","expiresAt":4600000}})"}));
+  CHECK(ok);
+  CHECK(reply == R"({"id":"n1"})");
+  generate(new_sink());
+  CHECK(w->served_by == std::vector<std::string>{"n1"});
+  REQUIRE_FALSE(w->persisted.empty());
+  CHECK(w->persisted.back().find("n1@example.com") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "adding a duplicate or malformed account is refused") {
+  start(base_config({make_account("a")}));
+  auto dup = command(*this, caf::make_message(atom::add::value,
+    std::string{R"({"id":"a","credentials":{"refreshToken":"r"}})"}));
+  CHECK_FALSE(dup.first);
+  CHECK(dup.second.find("already exists") != std::string::npos);
+  auto bad = command(*this, caf::make_message(atom::add::value, std::string{R"({"id":5})"}));
+  CHECK_FALSE(bad.first);
+}
+
+TEST_CASE_FIXTURE(fixture, "removing an account lets its in-flight call finish") {
+  start(base_config({make_account("a"), make_account("b", 1)}));
+  w->calls["a"].push_back({call_result::completed, {}, true});
+  generate(new_sink());
+  auto [ok, reply] = command(*this, caf::make_message(atom::remove::value, std::string{"a"}));
+  CHECK(ok);
+  CHECK(statuses().size() == 1);
+  release(call_outcome{});
+  generate(new_sink());
+  CHECK(w->served_by.back() == "b");
+}
+
+TEST_CASE_FIXTURE(fixture, "disabling an account takes it out of rotation, enabling brings it back") {
+  auto c = base_config({make_account("a"), make_account("b", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  CHECK(command(*this, caf::make_message(atom::update::value, std::string{"a"},
+                                         std::string{R"({"enabled":false})"})).first);
+  CHECK(state_of("a") == "disabled");
+  generate(new_sink());
+  CHECK(w->served_by.back() == "b");
+  CHECK(command(*this, caf::make_message(atom::update::value, std::string{"a"},
+                                         std::string{R"({"enabled":true,"priority":-1})"})).first);
+  CHECK(state_of("a") == "active");
+  generate(new_sink());
+  CHECK(w->served_by.back() == "a");
+  auto bad = command(*this, caf::make_message(atom::update::value, std::string{"a"},
+                                              std::string{R"({"priority":"high"})"}));
+  CHECK_FALSE(bad.first);
+}
+
+TEST_CASE_FIXTURE(fixture, "raising workersPerAccount lets more requests run at once") {
+  start(base_config({make_account("a")}));
+  w->calls["a"] = {{call_result::completed, {}, true}, {call_result::completed, {}, true}};
+  generate(new_sink());
+  generate(new_sink());
+  CHECK(w->served_by.size() == 1);
+  CHECK(command(*this, caf::make_message(atom::workers::value, int32_t{2})).first);
+  CHECK(w->served_by.size() == 2);
+  CHECK(statuses()[0].workers == 2);
+  CHECK_FALSE(command(*this, caf::make_message(atom::workers::value, int32_t{0})).first);
+}
+
+TEST_CASE_FIXTURE(fixture, "a test request goes through the named account only") {
+  start(base_config({make_account("a"), make_account("b")}));
+  auto [ok, reply] = command(*this, caf::make_message(atom::test::value, std::string{"b"}));
+  CHECK(ok);
+  CHECK(reply.find(R"("account":"b")") != std::string::npos);
+  CHECK(w->served_by == std::vector<std::string>{"b"});
+  CHECK_FALSE(command(*this, caf::make_message(atom::test::value, std::string{"zz"})).first);
+}
+
+TEST_CASE_FIXTURE(fixture, "a forced refresh replies with the new expiry") {
+  start(base_config({make_account("a")}));
+  auto [ok, reply] = command(*this, caf::make_message(atom::refresh::value, std::string{"a"}));
+  CHECK(ok);
+  CHECK(reply == R"({"expiresAt":4600000})");
+  CHECK(w->refresh_calls == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "subscribers receive every account's state at once and on change") {
+  start(base_config({make_account("a")}));
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto sub = sys->spawn([log](caf::event_based_actor*) -> caf::behavior {
+    return {[log](caf::put_atom, const account_status& st) {
+      log->push_back(st.id + ":" + st.state);
+    }};
+  });
+  caf::anon_send(supervisor, atom::subscribe::value, sub);
+  sched->run();
+  REQUIRE(log->size() == 1);
+  CHECK(log->back() == "a:active");
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::suspended, 403, "locked")});
+  generate(new_sink());
+  CHECK(log->back() == "a:disabled");
+}
+
+TEST_CASE_FIXTURE(fixture, "reload applies the accounts file, and a bad file changes nothing") {
+  char dir_template[] = "/tmp/kb-actors-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  auto path = dir + "/kiro-accounts.json";
+  auto write = [&](const std::string& text) {
+    std::ofstream out{path, std::ios::trunc};
+    out << text;
+  };
+  auto c = base_config({make_account("a"), make_account("b")});
+  c.accounts_path = path;
+  start(std::move(c));
+  write(R"({"version":"1.0.0","accounts":[
+    {"id":"b","credentials":{"accessToken":"token-b","refreshToken":"refresh-b","expiresAt":4600000},"priority":3},
+    {"id":"c","credentials":{"accessToken":"token-c","refreshToken":"refresh-c","expiresAt":4600000}}]})");
+  auto [ok, reply] = command(*this, caf::make_message(atom::reload::value));
+  CHECK(ok);
+  CHECK(reply == R"({"added":["c"],"removed":["a"],"updated":["b"]})");
+  auto now = statuses();
+  REQUIRE(now.size() == 2);
+  CHECK(now[0].id == "b");
+  CHECK(now[0].priority == 3);
+  write(R"({"accounts":[{"id":"x","credentials":{"expiresAt":"soon"}}]})");
+  auto bad = command(*this, caf::make_message(atom::reload::value));
+  CHECK_FALSE(bad.first);
+  CHECK(bad.second.find("kiro-accounts.json") != std::string::npos);
+  CHECK(statuses().size() == 2);
+  std::filesystem::remove_all(dir);
 }
