@@ -62,54 +62,76 @@ api_error broken_answer(const reply::upstream_exception& e) {
                      "); retry the request"};
 }
 
-/// One streamed reply: the sink actor the worker sends to, and the
-/// assembler that turns its events into SSE.
-struct stream_session {
-  stream_session(caf::actor_system& sys, reply::assembler_options opts)
+/// One reply in the making: the sink actor the worker sends to, and the
+/// assembler that turns its events into SSE (or one JSON message).
+struct reply_session {
+  reply_session(caf::actor_system& sys, reply::assembler_options opts)
     : sink(sys), assembler(std::move(opts)) {
     // nop
   }
   caf::scoped_actor sink;
   reply::assembler assembler;
   std::string request_id;
-  std::string out; ///< bytes waiting to be written
+  std::string out;  ///< SSE bytes waiting to be written
+  bool received = false;  ///< some upstream output arrived
+  bool committed = false; ///< the 200 is sent: failures become SSE errors
   bool finished = false;
+  /// A failure while nothing is committed: answered with its own status.
+  std::optional<api_error> failure;
   std::shared_ptr<std::atomic<int>> in_flight;
-  ~stream_session() { in_flight->fetch_sub(1); }
+  ~reply_session() { in_flight->fetch_sub(1); }
+
+  void fail(api_error err) {
+    if (committed)
+      out += assembler.fail(err, request_id);
+    else
+      failure = std::move(err);
+    finished = true;
+  }
 };
 
-/// Receives one message for the session (or times out) and appends the
-/// SSE bytes it produces. Returns false on timeout.
-bool pump(stream_session& s, milliseconds timeout) {
-  bool got = false;
+/// Receives one message for the session (or times out after `timeout`)
+/// and advances the assembler. Returns false on timeout.
+bool pump(reply_session& s, milliseconds timeout) {
+  bool got = true;
   s.sink->receive(
     [&](atom::events, std::vector<stream_event>& events) {
-      got = true;
+      s.received = true;
       for (auto& ev : events) {
         s.out += s.assembler.on_event(ev);
         if (s.assembler.stopped())
           break;
       }
-      if (s.assembler.stopped()) {
-        if (auto& exc = s.assembler.pending_exception())
-          s.out += s.assembler.fail(broken_answer(*exc), s.request_id);
-        else
-          s.out += s.assembler.finish();
+      if (!s.assembler.stopped())
+        return;
+      if (auto& exc = s.assembler.pending_exception()) {
+        s.fail(broken_answer(*exc));
+      } else {
+        s.out += s.assembler.finish();
         s.finished = true;
       }
     },
     [&](atom::done, const std::string&) {
-      got = true;
+      s.received = true;
       s.out += s.assembler.finish();
       s.finished = true;
     },
-    [&](atom::failed, api_error& err) {
-      got = true;
-      s.out += s.assembler.fail(err, s.request_id);
-      s.finished = true;
-    },
+    [&](atom::failed, api_error& err) { s.fail(std::move(err)); },
     caf::after(timeout) >> [&] { got = false; });
   return got;
+}
+
+/// Pumps until the session finishes or `deadline` passes (false then).
+bool pump_until(reply_session& s, std::chrono::steady_clock::time_point deadline,
+                bool stop_at_first_output) {
+  while (!s.finished && !(stop_at_first_output && s.received)) {
+    auto left = std::chrono::duration_cast<milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return false;
+    pump(s, left);
+  }
+  return true;
 }
 
 } // namespace
@@ -185,7 +207,7 @@ struct gateway::impl {
     KB_DEBUG("gateway", rid << ": " << conv.model << " → " << conv.upstream_model
                             << (conv.stream ? " (stream)" : ""));
     in_flight->fetch_add(1);
-    auto session = std::make_shared<stream_session>(sys, std::move(opts));
+    auto session = std::make_shared<reply_session>(sys, std::move(opts));
     session->request_id = rid;
     session->in_flight = in_flight;
     bool stream = conv.stream;
@@ -197,53 +219,16 @@ struct gateway::impl {
       serve_json(*s, *session, res);
   }
 
-  void serve_json(const gateway_settings& s, stream_session& session,
+  void serve_json(const gateway_settings& s, reply_session& session,
                   httplib::Response& res) {
-    api_error failure;
-    bool failed = false;
-    bool done = false;
+    session.assembler.begin();
     auto deadline = std::chrono::steady_clock::now() +
                     milliseconds(s.request_timeout_ms);
-    session.assembler.begin();
-    while (!done) {
-      auto left = std::chrono::duration_cast<milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        failed = true;
-        failure = api_error{error_kind::api, "the upstream answer took longer "
-                                             "than requestTimeout"};
-        break;
-      }
-      session.sink->receive(
-        [&](atom::events, std::vector<stream_event>& events) {
-          for (auto& ev : events) {
-            session.assembler.on_event(ev);
-            if (session.assembler.stopped())
-              break;
-          }
-          if (session.assembler.stopped()) {
-            if (auto& exc = session.assembler.pending_exception()) {
-              failed = true;
-              failure = broken_answer(*exc);
-            } else {
-              session.assembler.finish();
-            }
-            done = true;
-          }
-        },
-        [&](atom::done, const std::string&) {
-          session.assembler.finish();
-          done = true;
-        },
-        [&](atom::failed, api_error& err) {
-          failed = true;
-          failure = std::move(err);
-          done = true;
-        },
-        caf::after(left) >> [] {});
-    }
-    if (failed) {
-      send_error(res, failure, session.request_id);
+    if (!pump_until(session, deadline, false))
+      session.fail(api_error{error_kind::api,
+                             "the upstream answer took longer than requestTimeout"});
+    if (session.failure) {
+      send_error(res, *session.failure, session.request_id);
       return;
     }
     res.status = 200;
@@ -251,59 +236,22 @@ struct gateway::impl {
   }
 
   void serve_stream(const gateway_settings& s,
-                    std::shared_ptr<stream_session> session,
+                    std::shared_ptr<reply_session> session,
                     httplib::Response& res) {
     // Wait for the first answer before committing to a 200, so that a
     // request no account can serve still gets its proper status.
-    auto first_deadline = std::chrono::steady_clock::now() +
-                          milliseconds(s.commit_wait_ms);
-    session->out = session->assembler.begin();
-    auto header = session->out;
-    session->out.clear();
-    bool got_any = false;
-    while (!got_any && !session->finished) {
-      auto left = std::chrono::duration_cast<milliseconds>(
-        first_deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0)
-        break;
-      bool failed_early = false;
-      api_error early;
-      session->sink->receive(
-        [&](atom::events, std::vector<stream_event>& events) {
-          got_any = true;
-          for (auto& ev : events) {
-            session->out += session->assembler.on_event(ev);
-            if (session->assembler.stopped())
-              break;
-          }
-          if (session->assembler.stopped()) {
-            if (auto& exc = session->assembler.pending_exception())
-              session->out += session->assembler.fail(broken_answer(*exc),
-                                                      session->request_id);
-            else
-              session->out += session->assembler.finish();
-            session->finished = true;
-          }
-        },
-        [&](atom::done, const std::string&) {
-          got_any = true;
-          session->out += session->assembler.finish();
-          session->finished = true;
-        },
-        [&](atom::failed, api_error& err) {
-          failed_early = true;
-          early = std::move(err);
-        },
-        caf::after(left) >> [] {});
-      if (failed_early) {
-        send_error(res, early, session->request_id);
-        return;
-      }
+    auto header = session->assembler.begin();
+    pump_until(*session,
+               std::chrono::steady_clock::now() + milliseconds(s.commit_wait_ms),
+               true);
+    if (session->failure) {
+      send_error(res, *session->failure, session->request_id);
+      return;
     }
+    session->committed = true;
     session->out = header + session->out;
     res.status = 200;
     res.set_header("Cache-Control", "no-cache");
-    res.set_header("Connection", "keep-alive");
     auto ping = milliseconds(s.ping_interval_ms);
     res.set_chunked_content_provider(
       "text/event-stream",
@@ -311,7 +259,7 @@ struct gateway::impl {
         while (true) {
           if (!session->out.empty()) {
             if (!sink.write(session->out.data(), session->out.size()))
-              return false;
+              return false; // the client went away: the sink dies with us
             session->out.clear();
           }
           if (session->finished) {
