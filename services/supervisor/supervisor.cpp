@@ -84,6 +84,15 @@ struct supervisor_state {
 
 using self_ptr = caf::stateful_actor<supervisor_state>*;
 
+/// When the account's token is next due for a refresh: at once without an
+/// access token, else a buffer before it expires.
+int64_t refresh_due_ms(const account::credentials& c, int64_t now_ms,
+                       int64_t buffer_seconds) {
+  if (c.access_token.empty())
+    return now_ms;
+  return now_ms + account::refresh_delay_ms(c.expires_at_ms, now_ms, buffer_seconds);
+}
+
 config::account& record_of(self_ptr self, size_t i) {
   return *self->state.cfg.accounts.find(self->state.entries[i].id);
 }
@@ -424,9 +433,7 @@ void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
     slot.creds.expires_at_ms = o.value.expires_at_ms;
     slot.refresh_attempt = 0;
     slot.refreshes += 1;
-    slot.refresh_due_ms =
-      t + account::refresh_delay_ms(slot.creds.expires_at_ms, t,
-                                    st.cfg.refresh_buffer_seconds);
+    slot.refresh_due_ms = refresh_due_ms(slot.creds, t, st.cfg.refresh_buffer_seconds);
     if (slot.usage_due_ms == 0)
       slot.usage_due_ms = t;
     if (e.state == pool::account_state::error)
@@ -633,11 +640,7 @@ void add_account(self_ptr self, const config::account& rec) {
   if (!enabled(rec))
     e.state = pool::account_state::disabled;
   auto t = now(self);
-  slot.refresh_due_ms =
-    slot.creds.access_token.empty()
-      ? t
-      : t + account::refresh_delay_ms(slot.creds.expires_at_ms, t,
-                                      st.cfg.refresh_buffer_seconds);
+  slot.refresh_due_ms = refresh_due_ms(slot.creds, t, st.cfg.refresh_buffer_seconds);
   slot.usage_due_ms = t;
   st.entries.push_back(std::move(e));
   st.slots.push_back(std::move(slot));
@@ -686,11 +689,7 @@ void apply_record(self_ptr self, size_t i) {
       creds.method != slot.creds.method || creds.client_id != slot.creds.client_id) {
     slot.creds = creds;
     auto t = now(self);
-    slot.refresh_due_ms =
-      slot.creds.access_token.empty()
-        ? t
-        : t + account::refresh_delay_ms(slot.creds.expires_at_ms, t,
-                                        st.cfg.refresh_buffer_seconds);
+    slot.refresh_due_ms = refresh_due_ms(slot.creds, t, st.cfg.refresh_buffer_seconds);
     if (e.state == pool::account_state::error)
       pool::apply_success(e);
   }

@@ -7,12 +7,13 @@
 
 namespace kb {
 
-/// A value or the Anthropic-shaped error explaining why there is none.
-template <class T>
+/// A value or the error explaining why there is none: by default the
+/// Anthropic-shaped error of the data plane.
+template <class T, class E = api_error>
 class result {
 public:
   result(T value) : data_(std::move(value)) {}
-  result(api_error err) : data_(std::move(err)) {}
+  result(E err) : data_(std::move(err)) {}
 
   bool ok() const noexcept { return data_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -25,10 +26,10 @@ public:
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const api_error& error() const { return std::get<1>(data_); }
+  const E& error() const { return std::get<1>(data_); }
 
 private:
-  std::variant<T, api_error> data_;
+  std::variant<T, E> data_;
 };
 
 } // namespace kb

@@ -6,6 +6,8 @@
 #include <utility>
 #include <variant>
 
+#include "shared/common/result.hpp"
+
 namespace kb::config {
 
 /// Why a configuration file could not be read, parsed or validated. Never
@@ -27,27 +29,7 @@ struct config_error {
 
 /// A loaded value or the error explaining why there is none.
 template <class T>
-class loaded {
-public:
-  loaded(T value) : data_(std::move(value)) {}
-  loaded(config_error err) : data_(std::move(err)) {}
-
-  bool ok() const noexcept { return data_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-
-  T& value() & { return std::get<0>(data_); }
-  const T& value() const& { return std::get<0>(data_); }
-  T&& value() && { return std::get<0>(std::move(data_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  const config_error& error() const { return std::get<1>(data_); }
-
-private:
-  std::variant<T, config_error> data_;
-};
+using loaded = result<T, config_error>;
 
 struct text_position {
   int line = 1;
