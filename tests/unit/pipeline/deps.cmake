@@ -1,2 +1,2 @@
 # Cross-module rules: Claude request → Kiro body → kiro-sim validation.
-target_link_libraries(${unit_target} PRIVATE kb_claude kb_kiro kb_sim kb_config)
+target_link_libraries(${suite_target} PRIVATE kb_claude kb_kiro kb_sim kb_config)
