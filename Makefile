@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CONFIG_DIR ?= config
 
-.PHONY: all deps build test run bench demo fuzz clean
+.PHONY: all deps build test test-deploy run bench demo fuzz clean models models-list
 
 all: build
 
@@ -20,8 +20,21 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
+# The compose stack for real (podman + docker-compose, demo profile): see
+# deploy/README.md. Needs root; builds the image, so it takes minutes.
+test-deploy:
+	bash deploy/test-deploy.sh
+
 run: build
 	$(BUILD_DIR)/bin/kiro-bridge --config-dir $(CONFIG_DIR)
+
+# The seed's `npm run models` / `npm run models:list`, against a running bridge.
+ADMIN_URL ?= http://127.0.0.1:3000
+models: build
+	$(BUILD_DIR)/bin/kiroctl --url $(ADMIN_URL) models show
+
+models-list: build
+	$(BUILD_DIR)/bin/kiroctl --url $(ADMIN_URL) models list
 
 bench: build
 	bash tests/bench/run.sh $(BUILD_DIR)

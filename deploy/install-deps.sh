@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev
   nodejs npm
   wrk
+  chromium
 )
 
 missing=()

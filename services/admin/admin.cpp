@@ -1,5 +1,6 @@
 #include "services/admin/admin.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -27,6 +28,12 @@ caf::behavior admin_behavior(caf::stateful_actor<admin_state>* self) {
       if (s.accounts.find(st.id) == s.accounts.end())
         s.order.push_back(st.id);
       s.accounts[st.id] = std::move(st);
+    },
+    // An account the supervisor no longer manages (removed or reloaded away).
+    [self](atom::remove, const std::string& id) {
+      auto& s = self->state;
+      s.accounts.erase(id);
+      s.order.erase(std::remove(s.order.begin(), s.order.end(), id), s.order.end());
     },
     [self](caf::get_atom, atom::accounts) {
       std::vector<account_status> out;

@@ -2,7 +2,8 @@
 
 // The admin actor keeps the latest state of every account as the
 // supervisor reports it: `(put, account_status)`; `(get, accounts)` →
-// `vector<account_status>`; `(get, health)` → `(string json)`.
+// `vector<account_status>`; `(remove, id)` forgets an account the
+// supervisor no longer manages.
 
 #include <caf/fwd.hpp>
 

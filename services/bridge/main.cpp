@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -16,6 +17,9 @@
 #include "proto/message_types.hpp"
 #include "services/admin/admin.hpp"
 #include "services/admin/admin_routes.hpp"
+#include "services/admin/config_store.hpp"
+#include "services/admin/config_watcher.hpp"
+#include "services/admin/web_ui.hpp"
 #include "services/common/log.hpp"
 #include "services/common/http_server.hpp"
 #include "services/common/service_config.hpp"
@@ -82,11 +86,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& conf = *loaded.value;
+  // The store keeps the files' own host/port: a reload compares with them.
+  auto store = std::make_shared<kb::admin::config_store>(conf);
   if (opts->port_override >= 0)
     conf.server.port = opts->port_override;
   if (!opts->host_override.empty())
     conf.server.host = opts->host_override;
   kb::log::set_level(kb::log::parse_level(conf.server.log_level));
+  if (auto err = kb::log::open_files({conf.server.log_dir,
+                                      conf.server.log_rotation.max_size_bytes,
+                                      conf.server.log_rotation.max_files}))
+    std::cerr << "kiro-bridge: " << *err << " (logging to stderr only)\n";
 
   caf::actor_system_config cfg;
   kb::add_message_types(cfg);
@@ -103,9 +113,28 @@ int main(int argc, char** argv) {
   kb::http_server server;
   kb::configure_http_server(server, kb::gw::make_http_server_options(conf));
   gateway.register_routes(server);
-  kb::admin::register_admin_routes(server, sys, admin,
-                                   {conf.server.admin_token, "0.1.0",
-                                    std::chrono::steady_clock::now()});
+  store->add_listener([&gateway](const kb::service_config& next) {
+    gateway.update(kb::gw::make_gateway_settings(next));
+  });
+  kb::admin::admin_routes_config admin_cfg;
+  admin_cfg.admin_token = conf.server.admin_token;
+  admin_cfg.supervisor = supervisor;
+  admin_cfg.store = store;
+  kb::admin::register_admin_routes(server, sys, admin, std::move(admin_cfg));
+  kb::admin::register_web_ui(server, kb::admin::web_dist_dir(KB_WEB_DIST));
+  std::unique_ptr<kb::admin::config_watcher> watcher;
+  if (conf.server.watch_config) {
+    watcher = std::make_unique<kb::admin::config_watcher>(
+      opts->config_dir,
+      std::vector<std::string>{"server-config.json", "kiro-accounts.json",
+                               "model-mapping.json"},
+      std::chrono::milliseconds(500), [&sys, supervisor, admin, store] {
+        auto reply = kb::admin::hot_reload(sys, supervisor, admin, *store);
+        KB_INFO("bridge", "config files changed: reload answered " << reply.status);
+      });
+    if (!watcher->active())
+      KB_WARN("bridge", "watchConfig: cannot watch " << opts->config_dir);
+  }
 
   int port = conf.server.port;
   if (port == 0) {
@@ -140,6 +169,7 @@ int main(int argc, char** argv) {
     server.stop();
   kb::request_termination();
   signals.join();
+  watcher.reset();
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
   KB_INFO("bridge", "stopped");

@@ -1,26 +1,111 @@
 #include "services/common/log.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <mutex>
 
 namespace kb::log {
 
 namespace {
 
-std::atomic<int> current_level{static_cast<int>(level::info)};
+std::atomic<int> current_level_value{static_cast<int>(level::info)};
 std::mutex output_mutex;
 
-const char* level_name(level lvl) {
-  switch (lvl) {
-    case level::debug: return "DEBUG";
-    case level::info: return "INFO";
-    case level::warn: return "WARN";
-    case level::error: return "ERROR";
+constexpr std::array<category, 4> all_categories{
+  category::server_debug, category::server_error, category::claude_code,
+  category::kiro_api};
+
+struct log_file {
+  std::string path;
+  std::FILE* handle = nullptr;
+  std::int64_t size = 0;
+};
+
+/// Guarded by output_mutex.
+struct file_state {
+  file_settings settings;
+  bool open = false;
+  std::array<log_file, 4> files;
+} files_state;
+
+log_file& file_of(category cat) {
+  return files_state.files[static_cast<size_t>(cat)];
+}
+
+void close_file(log_file& f) {
+  if (f.handle)
+    std::fclose(f.handle);
+  f.handle = nullptr;
+  f.size = 0;
+}
+
+bool open_file(log_file& f) {
+  f.handle = std::fopen(f.path.c_str(), "a");
+  if (!f.handle)
+    return false;
+  std::error_code ec;
+  auto size = std::filesystem::file_size(f.path, ec);
+  f.size = ec ? 0 : static_cast<std::int64_t>(size);
+  return true;
+}
+
+void rotate(log_file& f) {
+  close_file(f);
+  std::error_code ec;
+  auto renames = rotation_renames(f.path, files_state.settings.max_files);
+  if (renames.empty()) {
+    std::filesystem::resize_file(f.path, 0, ec);
+  } else {
+    std::filesystem::remove(renames.front().second, ec);
+    for (auto& [from, to] : renames)
+      std::filesystem::rename(from, to, ec);
   }
-  return "INFO";
+  open_file(f);
+}
+
+void append(log_file& f, const std::string& line) {
+  if (!f.handle)
+    return;
+  auto bytes = static_cast<std::int64_t>(line.size());
+  if (needs_rotation(f.size, bytes, files_state.settings.max_size_bytes)) {
+    rotate(f);
+    if (!f.handle)
+      return;
+  }
+  std::fwrite(line.data(), 1, line.size(), f.handle);
+  std::fflush(f.handle);
+  f.size += bytes;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool is_upstream_component(std::string_view component) {
+  return component == "worker" || component == "maintainer" ||
+         component == "upstream";
+}
+
+/// Writes one formatted line to stderr and the files it belongs in.
+void emit(level lvl, std::string_view component, std::string_view request_id,
+          std::string_view account_id, std::string_view message,
+          std::optional<category> extra) {
+  auto line = format_line(now_ms(), lvl, component, request_id, account_id, message);
+  line += '\n';
+  std::lock_guard<std::mutex> guard{output_mutex};
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  if (!files_state.open)
+    return;
+  append(file_of(category::server_debug), line);
+  if (lvl >= level::warn)
+    append(file_of(category::server_error), line);
+  if (extra && *extra != category::server_debug && *extra != category::server_error)
+    append(file_of(*extra), line);
 }
 
 } // namespace
@@ -32,29 +117,153 @@ level parse_level(std::string_view name) {
   return level::info;
 }
 
+std::string_view level_name(level lvl) {
+  switch (lvl) {
+    case level::debug: return "DEBUG";
+    case level::info: return "INFO";
+    case level::warn: return "WARN";
+    case level::error: return "ERROR";
+  }
+  return "INFO";
+}
+
 void set_level(level lvl) {
-  current_level = static_cast<int>(lvl);
+  current_level_value = static_cast<int>(lvl);
+}
+
+level current_level() {
+  return static_cast<level>(current_level_value.load(std::memory_order_relaxed));
 }
 
 bool enabled(level lvl) {
-  return static_cast<int>(lvl) >= current_level.load(std::memory_order_relaxed);
+  return static_cast<int>(lvl) >= current_level_value.load(std::memory_order_relaxed);
 }
 
 void write(level lvl, std::string_view component, std::string_view message) {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::optional<category> extra;
+  if (is_upstream_component(component))
+    extra = category::kiro_api;
+  emit(lvl, component, {}, {}, message, extra);
+}
+
+void event(category cat, level lvl, std::string_view request_id,
+           std::string_view account_id, std::string_view message) {
+  if (!enabled(lvl))
+    return;
+  std::string_view component = cat == category::claude_code ? "claude"
+                               : cat == category::kiro_api  ? "kiro-api"
+                                                            : "server";
+  emit(lvl, component, request_id, account_id, message, cat);
+}
+
+std::optional<std::string> open_files(const file_settings& settings) {
+  std::lock_guard<std::mutex> guard{output_mutex};
+  for (auto& f : files_state.files)
+    close_file(f);
+  files_state.open = false;
+  std::error_code ec;
+  std::filesystem::create_directories(settings.dir, ec);
+  if (ec)
+    return "cannot create log directory " + settings.dir + ": " + ec.message();
+  files_state.settings = settings;
+  for (auto cat : all_categories) {
+    auto& f = file_of(cat);
+    f.path = (std::filesystem::path{settings.dir} / std::string{file_name(cat)}).string();
+    if (!open_file(f)) {
+      for (auto& g : files_state.files)
+        close_file(g);
+      return "cannot open log file " + f.path;
+    }
+  }
+  files_state.open = true;
+  return std::nullopt;
+}
+
+void close_files() {
+  std::lock_guard<std::mutex> guard{output_mutex};
+  for (auto& f : files_state.files)
+    close_file(f);
+  files_state.open = false;
+}
+
+std::string files_dir() {
+  std::lock_guard<std::mutex> guard{output_mutex};
+  return files_state.open ? files_state.settings.dir : std::string{};
+}
+
+std::string_view file_name(category cat) {
+  switch (cat) {
+    case category::server_debug: return "server-debug.log";
+    case category::server_error: return "server-error.log";
+    case category::claude_code: return "claude-code.log";
+    case category::kiro_api: return "kiro-api.log";
+  }
+  return "server-debug.log";
+}
+
+std::optional<category> category_of_file(std::string_view name) {
+  for (auto cat : all_categories)
+    if (file_name(cat) == name)
+      return cat;
+  return std::nullopt;
+}
+
+std::string format_line(std::int64_t epoch_ms, level lvl,
+                        std::string_view component, std::string_view request_id,
+                        std::string_view account_id, std::string_view message) {
+  std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char stamp[64];
   std::snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  std::lock_guard<std::mutex> guard{output_mutex};
-  std::fprintf(stderr, "%s %-5s [%.*s] %.*s\n", stamp, level_name(lvl),
-               static_cast<int>(component.size()), component.data(),
-               static_cast<int>(message.size()), message.data());
+                tm.tm_min, tm.tm_sec, static_cast<int>(epoch_ms % 1000));
+  std::string line = stamp;
+  line += ' ';
+  auto name = level_name(lvl);
+  line += name;
+  line.append(5 - name.size() + 1, ' ');
+  line += '[';
+  line += component;
+  line += "] req=";
+  line += request_id.empty() ? std::string_view{"-"} : request_id;
+  line += " acct=";
+  line += account_id.empty() ? std::string_view{"-"} : account_id;
+  line += ' ';
+  for (char c : message)
+    line += (c == '\n' || c == '\r') ? ' ' : c;
+  return line;
+}
+
+std::vector<std::pair<std::string, std::string>>
+rotation_renames(const std::string& path, int max_files) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = max_files - 1; i >= 1; --i) {
+    auto from = i == 1 ? path : path + "." + std::to_string(i - 1);
+    out.emplace_back(from, path + "." + std::to_string(i));
+  }
+  return out;
+}
+
+bool needs_rotation(std::int64_t current, std::int64_t incoming,
+                    std::int64_t max_size) {
+  return max_size > 0 && current > 0 && current + incoming > max_size;
+}
+
+std::string tail_lines(std::string_view text, std::size_t n) {
+  if (n == 0 || text.empty())
+    return {};
+  auto end = text.size();
+  if (text[end - 1] == '\n')
+    --end;
+  std::size_t pos = end;
+  std::size_t found = 0;
+  while (pos > 0) {
+    if (text[pos - 1] == '\n' && ++found == n)
+      break;
+    --pos;
+  }
+  return std::string{text.substr(pos)};
 }
 
 } // namespace kb::log

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/after.hpp>
@@ -13,6 +14,7 @@
 #include "proto/inspect.hpp"
 #include "services/common/ids.hpp"
 #include "services/common/log.hpp"
+#include "services/common/metrics.hpp"
 #include "services/gateway/model_catalog.hpp"
 #include "shared/claude/messages_request.hpp"
 #include "shared/claude/models.hpp"
@@ -62,6 +64,26 @@ api_error broken_answer(const reply::upstream_exception& e) {
                      "); retry the request"};
 }
 
+/// Counts one finished Claude API request (metrics and claude-code.log).
+void record_request(std::string_view route, int status, std::string_view model,
+                    std::chrono::steady_clock::time_point started,
+                    std::string_view request_id, std::string_view detail = {}) {
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+  auto& m = metrics::global();
+  m.add(metrics::names::requests, {{"route", std::string{route}},
+                                   {"status", std::to_string(status)},
+                                   {"model", std::string{model}}});
+  m.observe(metrics::names::request_duration, {{"route", std::string{route}}},
+            seconds.count());
+  std::ostringstream line;
+  line << route << " " << status << " model=" << (model.empty() ? "-" : model)
+       << " ms=" << static_cast<int64_t>(seconds.count() * 1000);
+  if (!detail.empty())
+    line << " " << detail;
+  log::event(log::category::claude_code, status >= 500 ? log::level::warn : log::level::info,
+             request_id, {}, line.str());
+}
+
 /// One reply in the making: the sink actor the worker sends to, and the
 /// assembler that turns its events into SSE (or one JSON message).
 struct reply_session {
@@ -79,9 +101,40 @@ struct reply_session {
   /// A failure while nothing is committed: answered with its own status.
   std::optional<api_error> failure;
   std::shared_ptr<std::atomic<int>> in_flight;
-  ~reply_session() { in_flight->fetch_sub(1); }
+  // For metrics and logs when the reply is over.
+  std::string upstream_model;
+  std::string account; ///< the account that answered (from `done`)
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  int status = 200;
+  std::optional<error_kind> error;
+  ~reply_session() {
+    in_flight->fetch_sub(1);
+    record();
+  }
+
+  void record() {
+    auto& m = metrics::global();
+    auto in = assembler.input_tokens();
+    auto out_tokens = assembler.output_tokens();
+    m.add(metrics::names::tokens, {{"direction", "input"}, {"model", upstream_model}},
+          static_cast<double>(in));
+    m.add(metrics::names::tokens, {{"direction", "output"}, {"model", upstream_model}},
+          static_cast<double>(out_tokens));
+    std::string detail = "in=" + std::to_string(in) + " out=" + std::to_string(out_tokens);
+    if (error) {
+      auto err = api_error{*error, {}};
+      m.add(metrics::names::upstream_errors, {{"type", std::string{err.type()}}});
+      detail += " error=" + std::string{err.type()};
+    }
+    record_request("/v1/messages", status, upstream_model, started, request_id, detail);
+    log::event(log::category::kiro_api, error ? log::level::warn : log::level::info,
+               request_id, account,
+               "generate model=" + upstream_model +
+                 (error ? " failed " + std::string{api_error{*error, {}}.type()} : " ok"));
+  }
 
   void fail(api_error err) {
+    error = err.kind;
     if (committed)
       out += assembler.fail(err, request_id);
     else
@@ -111,7 +164,8 @@ bool pump(reply_session& s, milliseconds timeout) {
         s.finished = true;
       }
     },
-    [&](atom::done, const std::string&) {
+    [&](atom::done, const std::string& account) {
+      s.account = account;
       s.received = true;
       s.out += s.assembler.finish();
       s.finished = true;
@@ -181,14 +235,22 @@ struct gateway::impl {
   }
 
   void messages(const httplib::Request& req, httplib::Response& res) {
+    auto started = std::chrono::steady_clock::now();
     auto s = snapshot();
     auto rid = new_request_id();
-    if (!admit(*s, req, res, rid))
+    if (!admit(*s, req, res, rid)) {
+      record_request("/v1/messages", res.status, {}, started, rid);
       return;
+    }
+    if (log::enabled(log::level::debug))
+      log::event(log::category::claude_code, log::level::debug, rid, {},
+                 "request body " + req.body.substr(0, 65536));
     auto parsed = claude::parse_messages_request(req.body);
     if (!parsed) {
       KB_INFO("gateway", rid << ": 400 " << parsed.error().message);
       send_error(res, parsed.error(), rid);
+      record_request("/v1/messages", res.status, {}, started, rid,
+                     "error=" + std::string{parsed.error().type()});
       return;
     }
     auto conv = std::move(parsed).value();
@@ -210,6 +272,8 @@ struct gateway::impl {
     auto session = std::make_shared<reply_session>(sys, std::move(opts));
     session->request_id = rid;
     session->in_flight = in_flight;
+    session->upstream_model = conv.upstream_model;
+    session->started = started;
     bool stream = conv.stream;
     session->sink->send(supervisor, atom::generate::value, std::move(conv),
                         caf::actor_cast<caf::actor>(session->sink));
@@ -229,6 +293,7 @@ struct gateway::impl {
                              "the upstream answer took longer than requestTimeout"});
     if (session.failure) {
       send_error(res, *session.failure, session.request_id);
+      session.status = res.status;
       return;
     }
     res.status = 200;
@@ -246,6 +311,7 @@ struct gateway::impl {
                true);
     if (session->failure) {
       send_error(res, *session->failure, session->request_id);
+      session->status = res.status;
       return;
     }
     session->committed = true;

@@ -1,10 +1,11 @@
 #pragma once
 
 // Kiro's account-level protocol as pure functions (kiro-protocol.md §1.3,
-// §2, §5, §6): token refresh requests and responses (social and IdC),
+// §1.4, §2, §5, §6): token refresh requests and responses (social and IdC),
 // refresh timing, usage limits, the Kiro IDE's request headers, and the
 // Kiro IDE token-file import. Time is always a parameter.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,11 +31,13 @@ struct credentials {
   auth_method method = auth_method::social;
 };
 
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
 /// An HTTP request for the caller to perform.
 struct http_call {
   std::string method;
   std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;
+  header_list headers;
   std::string body;
 };
 
@@ -53,26 +56,40 @@ struct refreshed {
   int64_t expires_at_ms = 0;
 };
 
-/// 200 with accessToken → refreshed (expiresIn defaults to 3600 s);
-/// invalid_grant / "Invalid refresh token" / social 401 → refresh_rejected
-/// (the refresh token is dead); anything else → refresh_failed (transient).
+/// 2xx with accessToken and expiresIn → refreshed; a 2xx missing either →
+/// refresh_failed. invalid_grant / "Invalid refresh token provided" / a
+/// social 401 → refresh_rejected (the refresh token is dead: disable the
+/// account); anything else (5xx, 429, garbage) → refresh_failed (retry with
+/// backoff). Messages never contain tokens.
 std::variant<refreshed, upstream_failure>
 parse_refresh_response(auth_method method, int http_status,
                        std::string_view body, int64_t now_ms);
 
-/// Milliseconds until a refresh is due (0 = now). Unknown expiry → 0.
+/// Milliseconds until a refresh is due, `buffer_seconds` before expiry
+/// (0 = now). Unknown expiry (0) → 0.
 int64_t refresh_delay_ms(int64_t expires_at_ms, int64_t now_ms,
                          int64_t buffer_seconds);
 
+/// No access token, or refresh_delay_ms() says now.
 bool needs_refresh(const credentials& c, int64_t now_ms, int64_t buffer_seconds);
 
-/// 1 s·2^(attempt−1), capped at 60 s, ±20% jitter derived from the seed.
+inline constexpr int64_t backoff_base_ms = 1'000;
+inline constexpr int64_t backoff_cap_ms = 60'000;
+
+/// Delay before retry number `attempt` (1-based) of a failed refresh:
+/// 1 s·2^(attempt−1) capped at 60 s, then ±20% jitter derived from
+/// `jitter_seed` (same seed, same delay). Never decreases with `attempt`
+/// for a given seed.
 int64_t retry_backoff_ms(int attempt, uint64_t jitter_seed);
 
-/// kiro.rs refuses refresh tokens the IDE truncated ("..." or too short).
-/// Returns an explanation when the token looks unusable.
-std::optional<std::string> implausible_refresh_token(std::string_view token,
-                                                     size_t min_length = 100);
+inline constexpr size_t kiro_min_refresh_token_length = 100;
+
+/// kiro.rs refuses refresh tokens the IDE truncated: containing "..." or
+/// shorter than `min_length` (simulators use short tokens, hence the
+/// parameter). On false, `why` (if given) says what looks wrong.
+bool plausible_refresh_token(std::string_view token,
+                             size_t min_length = kiro_min_refresh_token_length,
+                             std::string* why = nullptr);
 
 // -- usage --------------------------------------------------------------------
 
@@ -80,7 +97,7 @@ struct usage_limits {
   double used = 0;
   double limit = 0;
   double percent_used = 0;
-  int64_t next_reset_ms = 0;
+  int64_t next_reset_ms = 0; ///< 0 = not reported
   std::string subscription_title;
   std::string subscription_type;
   std::string email;
@@ -88,39 +105,61 @@ struct usage_limits {
 };
 
 /// GET {base}/getUsageLimits?origin=AI_EDITOR&resourceType=AGENTIC_REQUEST
-/// &isEmailRequired=true[&profileArn=..] (profileArn for social accounts).
+/// &isEmailRequired=true[&profileArn=<urlencoded>] (profileArn for social
+/// accounts only, §1.4).
 http_call usage_call(const credentials& c, std::string_view api_base_url,
                      std::string_view machine_id, std::string_view kiro_version);
 
-/// Sums the first breakdown, an ACTIVE free trial and ACTIVE bonuses.
+/// limit = the first breakdown's usageLimitWithPrecision (or usageLimit) +
+/// an ACTIVE free trial's + ACTIVE bonuses'; used likewise; percent capped
+/// to 0..100. Non-2xx answers are classified like generateAssistantResponse
+/// failures (kb::upstream::classify_http_failure).
 std::variant<usage_limits, upstream_failure>
 parse_usage_limits(int http_status, std::string_view body);
 
 /// The 1st of next month, 00:00 UTC: when monthly quotas reset.
 int64_t next_month_reset_ms(int64_t now_ms);
 
+/// "2026-01-01T00:00:00Z", "...00.123Z", "...00.1234567+00:00", any
+/// ±HH:MM offset, 0–9 fraction digits → epoch ms; anything else → nullopt.
+std::optional<int64_t> parse_iso8601_ms(std::string_view text);
+
 // -- headers ------------------------------------------------------------------
 
-/// The Kiro IDE's headers for generateAssistantResponse. No
-/// `Connection: close`: workers keep their connection alive.
-std::vector<std::pair<std::string, std::string>>
-chat_headers(const credentials& c, std::string_view machine_id,
-             std::string_view kiro_version, std::string_view invocation_id);
+/// The Kiro IDE's headers for generateAssistantResponse (§1.3).
+header_list chat_headers(const credentials& c, std::string_view machine_id,
+                         std::string_view kiro_version,
+                         std::string_view invocation_id);
 
-/// 64 hex: SHA-256 of "kiro-bridge/" + account id — stable while refresh
-/// tokens rotate.
+/// 64 lowercase hex: SHA-256 of "kiro-bridge/" + account id — stable while
+/// refresh tokens rotate.
 std::string machine_id(std::string_view account_id);
 
+/// RFC 3986 percent-encoding of everything but unreserved characters.
 std::string url_encode(std::string_view s);
 
-/// "****" + the last 4 characters (nothing of short secrets).
+struct url_parts {
+  bool tls = false;
+  std::string host;
+  int port = 0;
+  std::string path_prefix; ///< "" or "/base" (no trailing slash)
+};
+
+/// "https://q.us-east-1.amazonaws.com" → {true, host, 443, ""};
+/// "http://127.0.0.1:8080/base/" → {false, "127.0.0.1", 8080, "/base"}.
+/// Other schemes, an empty host, a bad port, a query or fragment → nullopt.
+std::optional<url_parts> parse_url(std::string_view url);
+
+/// "****" + the last 4 characters; just "****" for secrets shorter than 12
+/// (their last 4 would give away too much).
 std::string mask_secret(std::string_view secret);
 
 // -- Kiro IDE token file -------------------------------------------------------
 
 /// `~/.aws/sso/cache/kiro-auth-token.json` (social or IdC) plus, for IdC,
-/// the client registration file `{clientId, clientSecret, expiresAt}`.
-/// Returns the credentials or an error message (never containing a token).
+/// the client registration file `{clientId, clientSecret, expiresAt}` (may
+/// be empty for social). Returns the credentials or an error message that
+/// never contains a token.
 std::variant<credentials, std::string>
 parse_kiro_auth_token_file(std::string_view token_json,
                            std::string_view client_registration_json);

@@ -73,7 +73,8 @@ describe('Claude Code through kiro-bridge', () => {
     const withResults = chats.filter((c) => (currentMessage(c).userInputMessageContext?.toolResults ?? []).length > 0);
     assert.ok(withResults.length >= 1, `no request carried a toolResult: ${chats.length} chat requests`);
     const toolResults = currentMessage(withResults[0]).userInputMessageContext.toolResults;
-    assert.match(JSON.stringify(toolResults), /kiro-bridge-smoke/);
+    // Bash really ran: its output, not the command line, came back.
+    assert.equal(toolResults[0].content.map((c) => c.text ?? '').join('').trim(), 'kiro-bridge-smoke');
     assert.equal(toolResults[0].status, 'success');
     for (const c of chats) assert.ok(accepted(c), JSON.stringify(c).slice(0, 2000));
   });

@@ -215,6 +215,7 @@ export async function startStack(options = {}) {
       dir,
       configDir,
       accounts,
+      pids: { bridge: bridge.child.pid, sim: sim.child.pid },
       sim: {
         url: simUrl,
         tlsUrl: simTlsUrl,

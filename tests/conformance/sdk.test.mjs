@@ -9,7 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startStack, bridgeFetch, repoRoot } from './harness.mjs';
 import { reply, accepted, chatRequests, kiroBody, currentMessage, historyOf, refreshRequests, accountOf } from './sim_records.mjs';
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 const T = { timeout: 30000 };
 
 // A 1×1 transparent PNG.
@@ -37,7 +37,8 @@ function clientFor(stack, extra = {}) {
 /** Collects every event of an SDK MessageStream, then its final message. */
 async function collectStream(stream) {
   const events = [];
-  for await (const ev of stream) events.push(ev);
+  // The SDK keeps mutating message_start's message as its snapshot: copy each event as it arrives.
+  for await (const ev of stream) events.push(structuredClone(ev));
   return { events, final: await stream.finalMessage() };
 }
 
@@ -170,7 +171,10 @@ describe('kiro-bridge through the official SDK', () => {
     const partials = events
       .filter((e) => e.type === 'content_block_delta' && e.index === block.index)
       .map((e) => { assert.equal(e.delta.type, 'input_json_delta'); return e.delta.partial_json; });
-    assert.ok(partials.length >= 2, `expected several fragments, got ${partials.length}`);
+    // The bridge may forward Kiro's fragments as they come or hold the input until it is
+    // complete (it does the latter so a cut-off call never reaches the client); either way
+    // the concatenation is the whole input.
+    assert.ok(partials.length >= 1, 'no input_json_delta');
     assert.deepEqual(JSON.parse(partials.join('')), input);
     assert.equal(final.stop_reason, 'tool_use');
     const use = final.content.find((b) => b.type === 'tool_use');

@@ -1,0 +1,134 @@
+// kiro-admin: the admin API of kiro-bridge as its own daemon (split mode).
+// Reaches kiro-supervisor at cluster.supervisorHost:supervisorPort,
+// subscribes to its account reports on every (re)connect, and forwards
+// account commands to it; while no supervisor is connected, commands fail
+// at once (503) and the last known account states are served. SIGTERM:
+// finish the requests in flight, then exit 0.
+
+#include <iostream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+#include <httplib.h>
+
+#include "proto/atoms.hpp"
+#include "proto/message_types.hpp"
+#include "services/admin/admin.hpp"
+#include "services/admin/admin_routes.hpp"
+#include "services/admin/config_store.hpp"
+#include "services/admin/config_watcher.hpp"
+#include "services/common/cluster.hpp"
+#include "services/common/daemon_args.hpp"
+#include "services/common/http_server.hpp"
+#include "services/common/log.hpp"
+#include "services/common/service_config.hpp"
+#include "services/common/signals.hpp"
+
+namespace {
+
+const std::vector<std::string> accepted_flags = {"host", "port", "supervisor-host",
+                                                 "supervisor-port"};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = kb::parse_daemon_args({argv + 1, argv + argc}, accepted_flags);
+  if (auto* err = std::get_if<std::string>(&parsed)) {
+    std::cerr << "kiro-admin: " << *err << "\n" << kb::daemon_usage("kiro-admin", accepted_flags);
+    return 2;
+  }
+  auto& args = std::get<kb::daemon_args>(parsed);
+  if (args.help) {
+    std::cout << kb::daemon_usage("kiro-admin", accepted_flags);
+    return 0;
+  }
+  kb::block_termination_signals();
+  auto loaded = kb::load_service_config(args.config_dir);
+  if (!loaded) {
+    std::cerr << "kiro-admin: " << loaded.error << "\n";
+    return 1;
+  }
+  auto& conf = *loaded.value;
+  auto& cluster = conf.server.cluster;
+  // The store keeps the files' own host/port: a reload compares with them.
+  auto store = std::make_shared<kb::admin::config_store>(conf);
+  auto host = args.host.value_or(conf.server.host);
+  int port = args.port.value_or(conf.server.port + 1 > 65535 ? 0 : conf.server.port + 1);
+  kb::log::set_level(kb::log::parse_level(conf.server.log_level));
+  if (auto err = kb::log::open_files({conf.server.log_dir + "/admin",
+                                      conf.server.log_rotation.max_size_bytes,
+                                      conf.server.log_rotation.max_files}))
+    std::cerr << "kiro-admin: " << *err << " (logging to stderr only)\n";
+
+  caf::actor_system_config cfg;
+  kb::add_message_types(cfg);
+  kb::cluster::configure_middleman(cfg);
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{cfg};
+
+  auto admin = kb::admin::spawn_admin(sys);
+  kb::cluster::link_options link_opts;
+  link_opts.host = args.supervisor_host.value_or(cluster.supervisor_host);
+  link_opts.port = static_cast<uint16_t>(args.supervisor_port.value_or(cluster.supervisor_port));
+  link_opts.component = "admin";
+  link_opts.on_connect = [admin](const caf::actor& supervisor) {
+    caf::anon_send(supervisor, kb::atom::subscribe::value, admin);
+  };
+  kb::cluster::supervisor_link link{sys, link_opts};
+  auto supervisor = link.proxy();
+
+  kb::http_server server;
+  kb::http_server_options http_opts;
+  http_opts.threads = 32;
+  kb::configure_http_server(server, http_opts);
+  kb::admin::admin_routes_config admin_cfg;
+  admin_cfg.admin_token = conf.server.admin_token;
+  admin_cfg.supervisor = supervisor;
+  admin_cfg.store = store;
+  kb::admin::register_admin_routes(server, sys, admin, std::move(admin_cfg));
+  std::unique_ptr<kb::admin::config_watcher> watcher;
+  if (conf.server.watch_config) {
+    watcher = std::make_unique<kb::admin::config_watcher>(
+      args.config_dir,
+      std::vector<std::string>{"server-config.json", "kiro-accounts.json",
+                               "model-mapping.json"},
+      std::chrono::milliseconds(500), [&sys, supervisor, admin, store] {
+        auto reply = kb::admin::hot_reload(sys, supervisor, admin, *store);
+        KB_INFO("admin", "config files changed: reload answered " << reply.status);
+      });
+  }
+
+  if (port == 0)
+    port = server.bind_to_any_port(host);
+  else if (!server.bind_to_port(host, port))
+    port = -1;
+  if (port < 0) {
+    std::cerr << "kiro-admin: cannot listen on " << host << ":"
+              << args.port.value_or(conf.server.port + 1) << "\n";
+    caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  std::cout << "kiro-admin listening on http://" << host << ":" << port
+            << " supervisor=" << link_opts.host << ":" << link_opts.port << std::endl;
+  KB_INFO("admin", "listening on " << host << ":" << port);
+
+  std::thread signals{[&] {
+    auto sig = kb::wait_for_termination_signal();
+    KB_INFO("admin", "signal " << sig << ": stopping");
+    kb::exit_after_drain_timeout(conf.drain_timeout_ms);
+    server.stop();
+  }};
+  server.listen_after_bind();
+  if (server.is_running())
+    server.stop();
+  kb::request_termination();
+  signals.join();
+  watcher.reset();
+  link.stop();
+  caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
+  KB_INFO("admin", "stopped");
+  return 0;
+}

@@ -1,0 +1,93 @@
+#pragma once
+
+// A thread-safe metrics registry rendered in the Prometheus text format
+// (version 0.0.4): counters, gauges and histograms, each a family of series
+// told apart by labels. Label values must never be secrets.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kb::metrics {
+
+using labels = std::vector<std::pair<std::string, std::string>>;
+
+enum class kind { counter, gauge, histogram };
+
+/// Request latency buckets in seconds.
+std::vector<double> default_buckets();
+
+class registry {
+public:
+  /// Declares a family (help text, type, and buckets for histograms). Using
+  /// an undeclared name declares it with an empty help text.
+  void describe(const std::string& name, kind k, std::string help,
+                std::vector<double> buckets = default_buckets());
+
+  void add(const std::string& name, const labels& l, double v = 1);
+  void set(const std::string& name, const labels& l, double v);
+  void observe(const std::string& name, const labels& l, double v);
+  /// Drops every series of a gauge family (before setting fresh values).
+  void clear(const std::string& name);
+
+  /// The value of a counter or gauge series (0 when absent); for tests.
+  double value(const std::string& name, const labels& l) const;
+
+  std::string render() const;
+
+private:
+  struct histogram_data {
+    std::vector<std::uint64_t> counts; ///< per bucket, not cumulative
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  struct family {
+    kind k = kind::counter;
+    std::string help;
+    std::vector<double> buckets;
+    std::map<labels, double> values;
+    std::map<labels, histogram_data> histograms;
+  };
+  family& family_of(const std::string& name, kind k);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, family> families_;
+};
+
+/// The process-wide registry the daemon's components share.
+registry& global();
+
+/// The bridge's metric names (one place, so gateway and admin agree).
+namespace names {
+inline constexpr const char* requests = "kiro_bridge_requests_total";
+inline constexpr const char* request_duration = "kiro_bridge_request_duration_seconds";
+inline constexpr const char* tokens = "kiro_bridge_tokens_total";
+inline constexpr const char* upstream_errors = "kiro_bridge_upstream_errors_total";
+inline constexpr const char* accounts = "kiro_bridge_accounts";
+inline constexpr const char* account_state = "kiro_bridge_account_state";
+inline constexpr const char* account_requests = "kiro_bridge_account_requests_total";
+inline constexpr const char* account_failures = "kiro_bridge_account_failures_total";
+inline constexpr const char* token_refreshes = "kiro_bridge_token_refreshes_total";
+inline constexpr const char* account_usage = "kiro_bridge_account_usage_percent";
+inline constexpr const char* account_in_flight = "kiro_bridge_account_in_flight";
+inline constexpr const char* queue_depth = "kiro_bridge_queue_depth";
+inline constexpr const char* pending_requests = "kiro_bridge_pending_requests";
+inline constexpr const char* upstream_in_flight = "kiro_bridge_upstream_in_flight";
+} // namespace names
+
+/// Declares every family above with its type and help text.
+void describe_bridge_metrics(registry& r);
+
+/// `a\"b\\c\n` escaping of a label value.
+std::string escape_label_value(std::string_view v);
+/// `{a="1",b="2"}`, or "" for no labels.
+std::string render_labels(const labels& l);
+/// Prometheus number text: integers without a fraction, +Inf, NaN.
+std::string format_number(double v);
+
+} // namespace kb::metrics

@@ -1,0 +1,140 @@
+// kiro-gateway: the Claude API of kiro-bridge as its own daemon (split
+// mode). Reaches kiro-supervisor at cluster.supervisorHost:supervisorPort
+// and reconnects with backoff when it restarts; meanwhile Claude requests
+// get 529 overloaded_error at once. GET /api/health tells whether a
+// supervisor is connected. SIGTERM drains in-flight streams, then exit 0.
+
+#include <iostream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "proto/message_types.hpp"
+#include "services/admin/config_watcher.hpp"
+#include "services/common/cluster.hpp"
+#include "services/common/daemon_args.hpp"
+#include "services/common/http_server.hpp"
+#include "services/common/log.hpp"
+#include "services/common/service_config.hpp"
+#include "services/common/signals.hpp"
+#include "services/gateway/gateway_setup.hpp"
+
+namespace {
+
+const std::vector<std::string> accepted_flags = {"host", "port", "supervisor-host",
+                                                 "supervisor-port"};
+
+void serve_health(httplib::Server& server, const kb::cluster::supervisor_link& link,
+                  const kb::gw::gateway& gateway) {
+  server.Get("/api/health", [&link, &gateway](const httplib::Request&,
+                                              httplib::Response& res) {
+    nlohmann::json body = {{"status", "ok"},
+                           {"role", "gateway"},
+                           {"supervisor", link.connected() ? "connected" : "disconnected"},
+                           {"inFlight", gateway.in_flight()}};
+    res.status = 200;
+    res.set_content(body.dump(), "application/json");
+  });
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = kb::parse_daemon_args({argv + 1, argv + argc}, accepted_flags);
+  if (auto* err = std::get_if<std::string>(&parsed)) {
+    std::cerr << "kiro-gateway: " << *err << "\n"
+              << kb::daemon_usage("kiro-gateway", accepted_flags);
+    return 2;
+  }
+  auto& args = std::get<kb::daemon_args>(parsed);
+  if (args.help) {
+    std::cout << kb::daemon_usage("kiro-gateway", accepted_flags);
+    return 0;
+  }
+  kb::block_termination_signals();
+  auto loaded = kb::load_service_config(args.config_dir);
+  if (!loaded) {
+    std::cerr << "kiro-gateway: " << loaded.error << "\n";
+    return 1;
+  }
+  auto& conf = *loaded.value;
+  auto& cluster = conf.server.cluster;
+  conf.server.host = args.host.value_or(conf.server.host);
+  conf.server.port = args.port.value_or(cluster.gateway_port.value_or(conf.server.port));
+  kb::log::set_level(kb::log::parse_level(conf.server.log_level));
+  if (auto err = kb::log::open_files({conf.server.log_dir + "/gateway",
+                                      conf.server.log_rotation.max_size_bytes,
+                                      conf.server.log_rotation.max_files}))
+    std::cerr << "kiro-gateway: " << *err << " (logging to stderr only)\n";
+
+  caf::actor_system_config cfg;
+  kb::add_message_types(cfg);
+  kb::cluster::configure_middleman(cfg);
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{cfg};
+
+  kb::cluster::link_options link_opts;
+  link_opts.host = args.supervisor_host.value_or(cluster.supervisor_host);
+  link_opts.port = static_cast<uint16_t>(args.supervisor_port.value_or(cluster.supervisor_port));
+  link_opts.component = "gateway";
+  kb::cluster::supervisor_link link{sys, link_opts};
+  kb::gw::gateway gateway{sys, link.proxy(), kb::gw::make_gateway_settings(conf)};
+
+  kb::http_server server;
+  kb::configure_http_server(server, kb::gw::make_http_server_options(conf));
+  gateway.register_routes(server);
+  serve_health(server, link, gateway);
+
+  // A gateway keeps its own copy of apiKeys and the model mapping: with
+  // watchConfig it follows the files; the supervisor reloads its own keys.
+  std::unique_ptr<kb::admin::config_watcher> watcher;
+  if (conf.server.watch_config) {
+    watcher = std::make_unique<kb::admin::config_watcher>(
+      args.config_dir, std::vector<std::string>{"server-config.json", "model-mapping.json"},
+      std::chrono::milliseconds(500), [&gateway, dir = args.config_dir] {
+        auto next = kb::load_service_config(dir);
+        if (!next) {
+          KB_WARN("gateway", "config files changed but are not valid: " << next.error);
+          return;
+        }
+        gateway.update(kb::gw::make_gateway_settings(*next.value));
+        KB_INFO("gateway", "config files changed: settings reloaded");
+      });
+  }
+
+  int port = conf.server.port;
+  if (port == 0)
+    port = server.bind_to_any_port(conf.server.host);
+  else if (!server.bind_to_port(conf.server.host, port))
+    port = -1;
+  if (port < 0) {
+    std::cerr << "kiro-gateway: cannot listen on " << conf.server.host << ":"
+              << conf.server.port << "\n";
+    return 1;
+  }
+  server.widen_backlog();
+  std::cout << "kiro-gateway listening on http://" << conf.server.host << ":" << port
+            << " supervisor=" << link_opts.host << ":" << link_opts.port << std::endl;
+  KB_INFO("gateway", "listening on " << conf.server.host << ":" << port);
+
+  std::thread signals{[&] {
+    auto sig = kb::wait_for_termination_signal();
+    KB_INFO("gateway", "signal " << sig << ": draining " << gateway.in_flight()
+                                 << " request(s)");
+    kb::exit_after_drain_timeout(conf.drain_timeout_ms);
+    server.stop();
+  }};
+  server.listen_after_bind();
+  if (server.is_running())
+    server.stop();
+  kb::request_termination();
+  signals.join();
+  watcher.reset();
+  link.stop();
+  KB_INFO("gateway", "stopped");
+  return 0;
+}

@@ -1,0 +1,168 @@
+// kiro-supervisor: the account supervisor of kiro-bridge as its own daemon
+// (split mode). Publishes the supervisor actor on cluster.supervisorPort for
+// kiro-gateway and kiro-admin (BASP over TCP: a private network only), and
+// answers GET /api/health on its own small HTTP port. SIGTERM: wait for the
+// upstream calls in flight (up to the drain timeout), then exit 0.
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "proto/atoms.hpp"
+#include "proto/inspect.hpp"
+#include "proto/message_types.hpp"
+#include "services/common/cluster.hpp"
+#include "services/common/daemon_args.hpp"
+#include "services/common/http_server.hpp"
+#include "services/common/log.hpp"
+#include "services/common/service_config.hpp"
+#include "services/common/signals.hpp"
+#include "services/supervisor/supervisor_setup.hpp"
+
+namespace {
+
+const std::vector<std::string> accepted_flags = {"bind", "supervisor-port", "health-port"};
+
+/// The supervisor's accounts, or nullopt when it does not answer in time.
+std::optional<std::vector<kb::account_status>> accounts_of(caf::actor_system& sys,
+                                                           const caf::actor& sup) {
+  std::optional<std::vector<kb::account_status>> out;
+  caf::scoped_actor self{sys};
+  self->request(sup, std::chrono::seconds(2), caf::get_atom::value, kb::atom::accounts::value)
+    .receive([&](std::vector<kb::account_status>& xs) { out = std::move(xs); },
+             [](caf::error&) {});
+  return out;
+}
+
+int in_flight(const std::vector<kb::account_status>& accounts) {
+  int n = 0;
+  for (auto& a : accounts)
+    n += a.in_flight;
+  return n;
+}
+
+/// Waits until no upstream call is in flight, or `limit` has passed.
+void drain(caf::actor_system& sys, const caf::actor& sup, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto accounts = accounts_of(sys, sup);
+    if (!accounts || in_flight(*accounts) == 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  KB_WARN("supervisor", "drain timeout reached with calls still in flight");
+}
+
+void serve_health(httplib::Server& server, caf::actor_system& sys, caf::actor sup) {
+  server.Get("/api/health", [&sys, sup](const httplib::Request&, httplib::Response& res) {
+    auto accounts = accounts_of(sys, sup);
+    nlohmann::json body = {{"role", "supervisor"}};
+    if (!accounts) {
+      body["status"] = "unavailable";
+      res.status = 503;
+    } else {
+      nlohmann::json by_state = nlohmann::json::object();
+      for (auto& a : *accounts)
+        by_state[a.state] = by_state.value(a.state, 0) + 1;
+      body["status"] = "ok";
+      body["accounts"] = {{"total", accounts->size()}, {"byState", by_state}};
+      body["inFlight"] = in_flight(*accounts);
+      res.status = 200;
+    }
+    res.set_content(body.dump(), "application/json");
+  });
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = kb::parse_daemon_args({argv + 1, argv + argc}, accepted_flags);
+  if (auto* err = std::get_if<std::string>(&parsed)) {
+    std::cerr << "kiro-supervisor: " << *err << "\n"
+              << kb::daemon_usage("kiro-supervisor", accepted_flags);
+    return 2;
+  }
+  auto& args = std::get<kb::daemon_args>(parsed);
+  if (args.help) {
+    std::cout << kb::daemon_usage("kiro-supervisor", accepted_flags);
+    return 0;
+  }
+  kb::block_termination_signals();
+  auto loaded = kb::load_service_config(args.config_dir);
+  if (!loaded) {
+    std::cerr << "kiro-supervisor: " << loaded.error << "\n";
+    return 1;
+  }
+  auto& conf = *loaded.value;
+  auto& cluster = conf.server.cluster;
+  auto bind = args.bind.value_or(cluster.supervisor_host);
+  int port = args.supervisor_port.value_or(cluster.supervisor_port);
+  kb::log::set_level(kb::log::parse_level(conf.server.log_level));
+  if (auto err = kb::log::open_files({conf.server.log_dir + "/supervisor",
+                                      conf.server.log_rotation.max_size_bytes,
+                                      conf.server.log_rotation.max_files}))
+    std::cerr << "kiro-supervisor: " << *err << " (logging to stderr only)\n";
+
+  caf::actor_system_config cfg;
+  kb::add_message_types(cfg);
+  kb::cluster::configure_middleman(cfg);
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{cfg};
+
+  auto supervisor = kb::sup::spawn_supervisor(sys, kb::sup::make_supervisor_config(conf));
+  auto published = sys.middleman().publish(supervisor, static_cast<uint16_t>(port),
+                                           bind.c_str(), true);
+  if (!published) {
+    std::cerr << "kiro-supervisor: cannot publish on " << bind << ":" << port << ": "
+              << sys.render(published.error()) << "\n";
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  port = *published;
+
+  kb::http_server health;
+  kb::http_server_options health_opts;
+  health_opts.threads = 4;
+  kb::configure_http_server(health, health_opts);
+  serve_health(health, sys, supervisor);
+  int health_port = args.health_port.value_or(port + 1 > 65535 ? 0 : port + 1);
+  if (health_port == 0)
+    health_port = health.bind_to_any_port(bind);
+  else if (!health.bind_to_port(bind, health_port))
+    health_port = -1;
+  if (health_port < 0) {
+    std::cerr << "kiro-supervisor: cannot listen on " << bind << ":"
+              << args.health_port.value_or(port + 1) << " (health)\n";
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  std::cout << "kiro-supervisor listening cluster=" << bind << ":" << port
+            << " health=http://" << bind << ":" << health_port << std::endl;
+  KB_INFO("supervisor", "published on " << bind << ":" << port << ", health on "
+                                        << health_port << ", config " << args.config_dir);
+
+  std::thread signals{[&] {
+    auto sig = kb::wait_for_termination_signal();
+    KB_INFO("supervisor", "signal " << sig << ": draining");
+    drain(sys, supervisor, std::chrono::milliseconds(conf.drain_timeout_ms));
+    health.stop();
+  }};
+  health.listen_after_bind();
+  if (health.is_running())
+    health.stop();
+  kb::request_termination();
+  signals.join();
+  sys.middleman().unpublish(supervisor, static_cast<uint16_t>(port));
+  caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  KB_INFO("supervisor", "stopped");
+  return 0;
+}
