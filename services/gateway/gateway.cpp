@@ -332,8 +332,15 @@ struct gateway::impl {
             sink.done();
             return true;
           }
-          if (!pump(*session, ping))
+          if (!pump(*session, ping)) {
             session->out = session->assembler.ping();
+            continue;
+          }
+          // Coalesce what is already queued into one write: fewer syscalls
+          // and wakeups per stream.
+          while (!session->finished && session->out.size() < 16384 &&
+                 session->sink->mailbox().size() > 0)
+            pump(*session, milliseconds{0});
         }
       });
   }
