@@ -45,5 +45,7 @@ using remove = caf::atom_constant<caf::atom("remove")>;
 using update = caf::atom_constant<caf::atom("update")>;
 using test = caf::atom_constant<caf::atom("test")>;
 using workers = caf::atom_constant<caf::atom("workers")>;
+/// The models Kiro offers, via one healthy account: `(get, models)`.
+using models = caf::atom_constant<caf::atom("models")>;
 
 } // namespace kb::atom

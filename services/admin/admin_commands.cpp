@@ -4,6 +4,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
 
 #include "proto/inspect.hpp"
 
@@ -70,6 +71,21 @@ command_reply supervisor_command(caf::actor_system& sys, const caf::actor& sup, 
 command_reply supervisor_command(caf::actor_system& sys, const caf::actor& sup,
                                  atom::refresh a, const std::string& id) {
   return ask(sys, sup, upstream_timeout, a, id);
+}
+
+std::optional<std::vector<std::string>> live_kiro_models(caf::actor_system& sys,
+                                                         const caf::actor& sup) {
+  auto reply = ask(sys, sup, seconds{30}, caf::get_atom::value, atom::models::value);
+  if (!reply.ok)
+    return std::nullopt;
+  auto ids = nlohmann::json::parse(reply.message, nullptr, false);
+  if (!ids.is_array())
+    return std::nullopt;
+  std::vector<std::string> out;
+  for (auto& id : ids)
+    if (id.is_string())
+      out.push_back(id.get<std::string>());
+  return out;
 }
 
 std::optional<std::vector<account_status>> fetch_accounts(caf::actor_system& sys,

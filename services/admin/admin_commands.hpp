@@ -35,6 +35,11 @@ command_reply supervisor_command(caf::actor_system& sys, const caf::actor& sup, 
 command_reply supervisor_command(caf::actor_system& sys, const caf::actor& sup, atom::refresh,
                                  const std::string& id);
 
+/// `(get, models)`: Kiro's ListAvailableModels through one healthy account;
+/// nullopt when no account could ask.
+std::optional<std::vector<std::string>> live_kiro_models(caf::actor_system& sys,
+                                                         const caf::actor& sup);
+
 /// `(get, accounts)` from the admin actor.
 std::optional<std::vector<account_status>> fetch_accounts(caf::actor_system& sys,
                                                           const caf::actor& admin);

@@ -367,8 +367,11 @@ void available_models(admin_context& ctx, httplib::Response& res) {
     std::lock_guard<std::mutex> guard{ctx.models_cache_mutex};
     auto now = std::chrono::steady_clock::now();
     if (!ctx.live_models_cache || now - ctx.live_models_at > ctx.cfg.models_cache_ttl) {
-      ctx.live_models_cache = ctx.cfg.live_models();
-      ctx.live_models_at = now;
+      // Only answers are cached: a failed ask is retried on the next call.
+      if (auto fresh = ctx.cfg.live_models()) {
+        ctx.live_models_cache = std::move(fresh);
+        ctx.live_models_at = now;
+      }
     }
     live = ctx.live_models_cache;
   }

@@ -16,6 +16,7 @@
 
 #include "proto/message_types.hpp"
 #include "services/admin/admin.hpp"
+#include "services/admin/admin_commands.hpp"
 #include "services/admin/admin_routes.hpp"
 #include "services/admin/config_store.hpp"
 #include "services/admin/config_watcher.hpp"
@@ -120,6 +121,9 @@ int main(int argc, char** argv) {
   admin_cfg.admin_token = conf.server.admin_token;
   admin_cfg.supervisor = supervisor;
   admin_cfg.store = store;
+  admin_cfg.live_models = [&sys, supervisor] {
+    return kb::admin::live_kiro_models(sys, supervisor);
+  };
   kb::admin::register_admin_routes(server, sys, admin, std::move(admin_cfg));
   kb::admin::register_web_ui(server, kb::admin::web_dist_dir(KB_WEB_DIST));
   std::unique_ptr<kb::admin::config_watcher> watcher;

@@ -7,6 +7,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/spawn_options.hpp>
 #include <caf/stateful_actor.hpp>
+#include <nlohmann/json.hpp>
 
 #include "proto/atoms.hpp"
 #include "services/common/log.hpp"
@@ -95,6 +96,20 @@ caf::behavior maintainer_behavior(caf::stateful_actor<maintainer_state>* self,
         out.failure = std::get<upstream_failure>(parsed);
       }
       return out;
+    },
+    [self](atom::models, const std::string& account_id,
+           const account::credentials& creds) -> caf::result<bool, std::string> {
+      auto& st = self->state;
+      auto call = account::models_call(creds, st.cfg.usage_base_url,
+                                       account::machine_id(account_id),
+                                       st.cfg.kiro_version);
+      auto res = st.perform(call);
+      if (!res.error.empty())
+        return {false, "ListAvailableModels failed: " + res.error};
+      auto parsed = account::parse_available_models(res.status, res.body);
+      if (auto* ids = std::get_if<std::vector<std::string>>(&parsed))
+        return {true, nlohmann::json(*ids).dump()};
+      return {false, std::get<upstream_failure>(parsed).message};
     },
   };
 }

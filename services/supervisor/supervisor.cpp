@@ -945,6 +945,27 @@ caf::result<bool, std::string> refresh_command(self_ptr self, const std::string&
   return caf::delegated<bool, std::string>{};
 }
 
+/// Kiro's model list through the first active account with a live token.
+caf::result<bool, std::string> models_command(self_ptr self) {
+  auto& st = self->state;
+  auto t = now(self);
+  for (size_t i = 0; i < st.entries.size(); ++i) {
+    auto& slot = st.slots[i];
+    if (st.entries[i].state != pool::account_state::active ||
+        slot.creds.access_token.empty() || slot.creds.expires_at_ms <= t)
+      continue;
+    auto rp = self->make_response_promise();
+    self->request(st.maintainer, std::chrono::seconds(30), atom::models::value,
+                  st.entries[i].id, slot.creds)
+      .then([rp](bool ok, std::string& text) mutable { rp.deliver(ok, std::move(text)); },
+            [rp, self](caf::error& err) mutable {
+              rp.deliver(false, "ListAvailableModels failed: " + self->system().render(err));
+            });
+    return caf::delegated<bool, std::string>{};
+  }
+  return error_reply("no active account with a valid token to ask Kiro");
+}
+
 std::string status_json(self_ptr self) {
   auto& st = self->state;
   int64_t in_flight = 0;
@@ -1053,6 +1074,7 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
     [self](atom::test, const std::string& id) { return test_command(self, id); },
     [self](atom::refresh, const std::string& id) { return refresh_command(self, id); },
     [self](atom::workers, int32_t n) { return workers_command(self, n); },
+    [self](caf::get_atom, atom::models) { return models_command(self); },
   };
 }
 

@@ -127,6 +127,15 @@ std::optional<int64_t> parse_iso8601_ms(std::string_view text);
 // -- headers ------------------------------------------------------------------
 
 /// The Kiro IDE's headers for generateAssistantResponse (§1.3).
+/// GET {base}/ListAvailableModels?origin=AI_EDITOR[&profileArn=..]: the
+/// models Kiro offers this account.
+http_call models_call(const credentials& c, std::string_view api_base_url,
+                      std::string_view machine_id, std::string_view kiro_version);
+
+/// The `modelId`s of a ListAvailableModels answer, in Kiro's order.
+std::variant<std::vector<std::string>, upstream_failure>
+parse_available_models(int http_status, std::string_view body);
+
 header_list chat_headers(const credentials& c, std::string_view machine_id,
                          std::string_view kiro_version,
                          std::string_view invocation_id);

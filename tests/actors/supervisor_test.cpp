@@ -106,6 +106,9 @@ caf::behavior scripted_maintainer(caf::event_based_actor*, std::shared_ptr<world
       }
       return o;
     },
+    [](atom::models, const std::string& id, const account::credentials&) {
+      return caf::make_message(true, std::string{R"(["auto","asked-via-)"} + id + "\"]");
+    },
     [w](atom::usage, const std::string&, const account::credentials&) {
       w->usage_calls += 1;
       usage_outcome o;
@@ -560,4 +563,21 @@ TEST_CASE_FIXTURE(fixture, "reload applies the accounts file, and a bad file cha
   CHECK(bad.second.find("kiro-accounts.json") != std::string::npos);
   CHECK(statuses().size() == 2);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE_FIXTURE(fixture, "Kiro's model list is asked through an active account") {
+  auto c = base_config({make_account("a"), make_account("b")});
+  start(std::move(c));
+  CHECK(command(*this, caf::make_message(atom::update::value, std::string{"a"},
+                                         std::string{R"({"enabled":false})"})).first);
+  auto [ok, reply] = command(*this, caf::make_message(caf::get_atom::value, atom::models::value));
+  CHECK(ok);
+  CHECK(reply == R"(["auto","asked-via-b"])");
+}
+
+TEST_CASE_FIXTURE(fixture, "without an active account the model list cannot be asked") {
+  start(base_config({}));
+  auto [ok, reply] = command(*this, caf::make_message(caf::get_atom::value, atom::models::value));
+  CHECK_FALSE(ok);
+  CHECK(reply.find("no active account") != std::string::npos);
 }

@@ -16,6 +16,7 @@
 #include "proto/atoms.hpp"
 #include "proto/message_types.hpp"
 #include "services/admin/admin.hpp"
+#include "services/admin/admin_commands.hpp"
 #include "services/admin/admin_routes.hpp"
 #include "services/admin/config_store.hpp"
 #include "services/admin/config_watcher.hpp"
@@ -88,6 +89,9 @@ int main(int argc, char** argv) {
   admin_cfg.admin_token = conf.server.admin_token;
   admin_cfg.supervisor = supervisor;
   admin_cfg.store = store;
+  admin_cfg.live_models = [&sys, supervisor] {
+    return kb::admin::live_kiro_models(sys, supervisor);
+  };
   kb::admin::register_admin_routes(server, sys, admin, std::move(admin_cfg));
   std::unique_ptr<kb::admin::config_watcher> watcher;
   if (conf.server.watch_config) {

@@ -302,9 +302,11 @@ TEST_CASE("model mapping edits are saved atomically and served by the gateway at
   auto no_model = c.Get("/api/models/resolve");
   REQUIRE(no_model);
   CHECK(no_model->status == 400);
+  // Asked of Kiro (here kiro-sim's ListAvailableModels) through an account.
   auto available = body_of(c.Get("/api/models/available"));
-  CHECK(available["source"] == "static");
+  CHECK(available["source"] == "kiro");
   CHECK(available["models"].size() > 3);
+  CHECK(available["models"].dump().find("claude-sonnet-4.5") != std::string::npos);
 }
 
 TEST_CASE("concurrent mapping edits and account adds lose no update") {

@@ -192,3 +192,24 @@ TEST_CASE("malformed ISO-8601 times are rejected") {
     CHECK_MESSAGE(!parse_iso8601_ms(bad).has_value(), bad);
   CHECK(parse_iso8601_ms("2024-02-29T00:00:00Z") == 1'709'164'800'000);
 }
+
+TEST_CASE("the model list call and its answer follow ListAvailableModels") {
+  kb::account::credentials c;
+  c.access_token = "tok";
+  c.profile_arn = "arn:aws:codewhisperer:us-east-1:1:profile/X";
+  auto call = kb::account::models_call(c, "https://q.example/", "mid", "0.11.107");
+  CHECK(call.method == "GET");
+  CHECK(call.url ==
+        "https://q.example/ListAvailableModels?origin=AI_EDITOR&profileArn="
+        "arn%3Aaws%3Acodewhisperer%3Aus-east-1%3A1%3Aprofile%2FX");
+  auto ok = kb::account::parse_available_models(
+    200, R"({"models":[{"modelId":"auto"},{"modelId":"claude-sonnet-4.5","modelName":"x"},7],"defaultModel":{"modelId":"auto"}})");
+  REQUIRE(std::holds_alternative<std::vector<std::string>>(ok));
+  CHECK(std::get<std::vector<std::string>>(ok) ==
+        std::vector<std::string>{"auto", "claude-sonnet-4.5"});
+  auto bad = kb::account::parse_available_models(200, "{}");
+  CHECK(std::get<kb::upstream_failure>(bad).cls == kb::failure_class::server_error);
+  auto denied = kb::account::parse_available_models(
+    403, R"({"message":"The bearer token included in the request is invalid.","reason":null})");
+  CHECK(std::get<kb::upstream_failure>(denied).cls == kb::failure_class::invalid_bearer);
+}
