@@ -94,7 +94,7 @@ function startProcess(name, binary, args, readyPattern) {
   });
   // The ready promise loses the race with exit once ready: swallow that.
   ready.catch(() => {});
-  return { child, ready, exited, logs };
+  return { name, child, ready, exited, logs };
 }
 
 async function stopProcess(proc) {
@@ -152,6 +152,20 @@ function bridgeAccountsFile(accounts) {
  *   workersPerAccount, queueTimeoutMs: numbers
  *   accounts: account list  (default ACCOUNTS)
  */
+/** KB_CONFORMANCE_MODE=split runs the stack as three daemons. */
+export const splitMode = process.env.KB_CONFORMANCE_MODE === 'split';
+
+/** Waits until a split gateway has connected to its supervisor. */
+async function waitForSupervisor(gatewayUrl) {
+  for (let i = 0; i < 100; ++i) {
+    const health = await fetch(`${gatewayUrl}/api/health`).then((r) => r.json()).catch(() => ({}));
+    if (health.supervisor === 'connected')
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the split gateway did not connect to its supervisor within 10 s');
+}
+
 export async function startStack(options = {}) {
   const accounts = options.accounts ?? ACCOUNTS;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-conf-'));
@@ -159,8 +173,10 @@ export async function startStack(options = {}) {
   fs.mkdirSync(configDir);
   let sim;
   let bridge;
+  const daemons = []; // stopped last-started first, the sim after them
   const stop = async () => {
-    await stopProcess(bridge);
+    for (const d of daemons.reverse())
+      await stopProcess(d);
     await stopProcess(sim);
     fs.rmSync(dir, { recursive: true, force: true });
   };
@@ -202,20 +218,48 @@ export async function startStack(options = {}) {
     fs.copyFileSync(path.join(repoRoot, 'config', 'model-mapping.json'),
       path.join(configDir, 'model-mapping.json'));
 
-    bridge = startProcess('kiro-bridge', path.join(binDir, 'kiro-bridge'), [
-      '--config-dir', configDir, '--port', '0', '--host', '127.0.0.1',
-    ], /kiro-bridge listening on http:\/\/([^:\s]+):(\d+)/);
-    const bridgeMatch = await bridge.ready;
-    const bridgeUrl = `http://127.0.0.1:${bridgeMatch[2]}`;
+    let bridgeUrl;
+    let adminUrl;
+    if (splitMode) {
+      // The same suite through the split daemons: supervisor, gateway and
+      // admin as separate processes over CAF's middleman.
+      const supervisor = startProcess('kiro-supervisor', path.join(binDir, 'kiro-supervisor'), [
+        '--config-dir', configDir, '--bind', '127.0.0.1', '--supervisor-port', '0',
+        '--health-port', '0',
+      ], /kiro-supervisor listening cluster=([\d.]+):(\d+)/);
+      daemons.push(supervisor);
+      const cluster = ['--supervisor-host', '127.0.0.1', '--supervisor-port',
+        (await supervisor.ready)[2]];
+      const gateway = startProcess('kiro-gateway', path.join(binDir, 'kiro-gateway'), [
+        '--config-dir', configDir, '--host', '127.0.0.1', '--port', '0', ...cluster,
+      ], /kiro-gateway listening on http:\/\/([^:\s]+):(\d+)/);
+      daemons.push(gateway);
+      const admin = startProcess('kiro-admin', path.join(binDir, 'kiro-admin'), [
+        '--config-dir', configDir, '--host', '127.0.0.1', '--port', '0', ...cluster,
+      ], /kiro-admin listening on http:\/\/([^:\s]+):(\d+)/);
+      daemons.push(admin);
+      bridgeUrl = `http://127.0.0.1:${(await gateway.ready)[2]}`;
+      adminUrl = `http://127.0.0.1:${(await admin.ready)[2]}`;
+      await waitForSupervisor(bridgeUrl);
+    } else {
+      bridge = startProcess('kiro-bridge', path.join(binDir, 'kiro-bridge'), [
+        '--config-dir', configDir, '--port', '0', '--host', '127.0.0.1',
+      ], /kiro-bridge listening on http:\/\/([^:\s]+):(\d+)/);
+      daemons.push(bridge);
+      bridgeUrl = `http://127.0.0.1:${(await bridge.ready)[2]}`;
+      adminUrl = bridgeUrl;
+    }
 
     const control = (method, route, body) => simControl(simUrl, method, route, body);
     return {
       baseURL: bridgeUrl,
       bridgeUrl,
+      adminUrl,
+      split: splitMode,
       dir,
       configDir,
       accounts,
-      pids: { bridge: bridge.child.pid, sim: sim.child.pid },
+      pids: { daemons: daemons.map((d) => d.child.pid), sim: sim.child.pid },
       sim: {
         url: simUrl,
         tlsUrl: simTlsUrl,
@@ -227,7 +271,8 @@ export async function startStack(options = {}) {
         stats: () => control('GET', '/__sim/stats'),
       },
       /** stderr of both daemons so far, for failure messages. */
-      logs: () => `--- kiro-bridge stderr ---\n${bridge.logs.stderr}\n--- kiro-sim stderr ---\n${sim.logs.stderr}`,
+      logs: () => daemons.map((d) => `--- ${d.name} stderr ---\n${d.logs.stderr}`).join('\n') +
+        `\n--- kiro-sim stderr ---\n${sim.logs.stderr}`,
       stop,
     };
   } catch (err) {
@@ -238,7 +283,9 @@ export async function startStack(options = {}) {
 
 /** GET/POST against the bridge with fetch; returns {status, headers, body(parsed or text)}. */
 export async function bridgeFetch(stack, route, init = {}) {
-  const res = await fetch(stack.bridgeUrl + route, init);
+  // The admin API lives on kiro-admin in split mode.
+  const base = route.startsWith('/api/') && route !== '/api/health' ? stack.adminUrl : stack.bridgeUrl;
+  const res = await fetch(base + route, init);
   const text = await res.text();
   let body = text;
   try { body = JSON.parse(text); } catch { /* not JSON */ }
