@@ -18,6 +18,7 @@
 #include "services/admin/admin.hpp"
 #include "services/admin/admin_commands.hpp"
 #include "services/admin/admin_routes.hpp"
+#include "services/admin/web_ui.hpp"
 #include "services/admin/config_store.hpp"
 #include "services/admin/config_watcher.hpp"
 #include "services/common/cluster.hpp"
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
     return kb::admin::live_kiro_models(sys, supervisor);
   };
   kb::admin::register_admin_routes(server, sys, admin, std::move(admin_cfg));
+  kb::admin::register_web_ui(server, kb::admin::web_dist_dir(KB_WEB_DIST));
   std::unique_ptr<kb::admin::config_watcher> watcher;
   if (conf.server.watch_config) {
     watcher = std::make_unique<kb::admin::config_watcher>(
