@@ -38,12 +38,16 @@ void store_usage(config::account& rec, const account::usage_limits& u,
     rec.email = u.email;
 }
 
-void store_status(config::account& rec, std::string_view state,
+bool store_status(config::account& rec, std::string_view state,
                   std::string_view last_error) {
   // A cooldown is too short-lived to be worth writing; the seed's tools
   // know "active" and "error", and read other values as not active.
-  rec.status = state == "cooldown" ? "active" : std::string{state};
+  std::string status = state == "cooldown" ? "active" : std::string{state};
+  if (rec.status == status && rec.last_error == last_error)
+    return false;
+  rec.status = std::move(status);
   rec.last_error = std::string{last_error};
+  return true;
 }
 
 } // namespace kb::sup

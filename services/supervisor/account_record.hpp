@@ -16,8 +16,9 @@ account::credentials credentials_of(const config::account& rec);
 void store_credentials(config::account& rec, const account::credentials& c);
 void store_usage(config::account& rec, const account::usage_limits& u,
                  int64_t now_ms);
-/// Writes the live state into the seed's `status`/`lastError` fields.
-void store_status(config::account& rec, std::string_view state,
+/// Writes the live state into the seed's `status`/`lastError` fields;
+/// returns whether anything changed (and so needs saving).
+bool store_status(config::account& rec, std::string_view state,
                   std::string_view last_error);
 
 inline const std::string& id_of(const config::account& rec) { return rec.id; }

@@ -134,9 +134,9 @@ account_status status_of(self_ptr self, size_t i) {
 
 void report(self_ptr self, size_t i) {
   auto& st = self->state;
-  store_status(record_of(self, i), pool::to_string(st.entries[i].state),
-               st.entries[i].last_error);
-  st.persist_dirty = true;
+  if (store_status(record_of(self, i), pool::to_string(st.entries[i].state),
+                   st.entries[i].last_error))
+    st.persist_dirty = true;
   auto status = status_of(self, i);
   for (auto& sub : st.subscribers)
     self->send(sub, caf::put_atom::value, status);
