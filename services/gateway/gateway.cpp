@@ -404,20 +404,23 @@ void gateway::register_routes(httplib::Server& server) {
   auto self = impl_;
   server.Post("/v1/messages", [self](const httplib::Request& req,
                                      httplib::Response& res) {
-    self->messages(req, res);
+    self->messages(req, res); // counts itself: it knows model and outcome
   });
+  // The other routes are counted here, by route and status.
+  using handler = void (impl::*)(const httplib::Request&, httplib::Response&);
+  auto counted = [self](std::string route, handler h) {
+    return [self, route, h](const httplib::Request& req, httplib::Response& res) {
+      auto started = std::chrono::steady_clock::now();
+      ((*self).*h)(req, res);
+      // httplib fills in 200 after the handler when it was left unset.
+      record_request(route, res.status > 0 ? res.status : 200, {}, started,
+                     res.get_header_value("request-id"));
+    };
+  };
   server.Post("/v1/messages/count_tokens",
-              [self](const httplib::Request& req, httplib::Response& res) {
-                self->count_tokens(req, res);
-              });
-  server.Get("/v1/models", [self](const httplib::Request& req,
-                                  httplib::Response& res) {
-    self->list_models(req, res);
-  });
-  server.Get(R"(/v1/models/([^/]+))", [self](const httplib::Request& req,
-                                             httplib::Response& res) {
-    self->get_model(req, res);
-  });
+              counted("/v1/messages/count_tokens", &impl::count_tokens));
+  server.Get("/v1/models", counted("/v1/models", &impl::list_models));
+  server.Get(R"(/v1/models/([^/]+))", counted("/v1/models/{id}", &impl::get_model));
 }
 
 void gateway::update(gateway_settings settings) {
