@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   kb::add_message_types(cfg);
-  cfg.set("scheduler.max-threads", 2);
+  cfg.set("scheduler.max-threads", 1);
   cfg.set("logger.console", caf::atom("none"));
   caf::actor_system sys{cfg};
 

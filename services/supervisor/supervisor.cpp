@@ -39,6 +39,7 @@ struct account_slot {
   /// Admin `(refresh, id)` callers waiting for the outcome.
   std::vector<caf::response_promise> refresh_promises;
   int64_t last_used_ms = 0;
+  bool counters_unreported = false; ///< requests/last use changed since the last report
   int64_t requests = 0;
   int64_t failures = 0;
   int64_t refreshes = 0;
@@ -134,6 +135,7 @@ account_status status_of(self_ptr self, size_t i) {
 
 void report(self_ptr self, size_t i) {
   auto& st = self->state;
+  st.slots[i].counters_unreported = false;
   if (store_status(record_of(self, i), pool::to_string(st.entries[i].state),
                    st.entries[i].last_error))
     st.persist_dirty = true;
@@ -346,11 +348,17 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
   auto& e = st.entries[*i];
   auto& slot = st.slots[*i];
   switch (o.result) {
-    case call_result::completed:
+    case call_result::completed: {
+      auto before = e.state;
       pool::apply_success(e);
       finish(self, pid);
-      report(self, *i);
+      // State changes are reported at once; mere counters with the next tick.
+      if (e.state != before)
+        report(self, *i);
+      else
+        slot.counters_unreported = true;
       break;
+    }
     case call_result::aborted:
     case call_result::sink_failed:
       finish(self, pid);
@@ -554,11 +562,16 @@ void poll_usage(self_ptr self, size_t i) {
 void on_tick(self_ptr self) {
   auto& st = self->state;
   auto t = now(self);
-  auto before = st.entries;
-  if (pool::expire_timeouts(st.entries, t))
-    for (size_t i = 0; i < st.entries.size(); ++i)
-      if (st.entries[i].state != before[i].state)
-        report(self, i);
+  std::vector<pool::account_state> before;
+  for (auto& e : st.entries)
+    before.push_back(e.state);
+  pool::expire_timeouts(st.entries, t);
+  for (size_t i = 0; i < st.entries.size(); ++i) {
+    if (st.entries[i].state != before[i] || st.slots[i].counters_unreported) {
+      st.slots[i].counters_unreported = false;
+      report(self, i);
+    }
+  }
   // Queue deadlines.
   auto waiting = st.queue;
   for (auto pid : waiting) {
