@@ -93,11 +93,7 @@ int main(int argc, char** argv) {
     conf.server.port = opts->port_override;
   if (!opts->host_override.empty())
     conf.server.host = opts->host_override;
-  kb::log::set_level(kb::log::parse_level(conf.server.log_level));
-  if (auto err = kb::log::open_files({conf.server.log_dir,
-                                      conf.server.log_rotation.max_size_bytes,
-                                      conf.server.log_rotation.max_files}))
-    std::cerr << "kiro-bridge: " << *err << " (logging to stderr only)\n";
+  kb::start_logging(conf.server, "", "kiro-bridge");
 
   caf::actor_system_config cfg;
   kb::add_message_types(cfg);

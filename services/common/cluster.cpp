@@ -18,6 +18,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "proto/message_types.hpp"
 #include "proto/atoms.hpp"
 #include "proto/inspect.hpp"
 #include "services/common/log.hpp"
@@ -42,6 +43,13 @@ void configure_middleman(caf::actor_system_config& cfg) {
   // Heartbeats let both sides notice a peer that vanished without a FIN.
   cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
   cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
+}
+
+void configure_daemon_system(caf::actor_system_config& cfg) {
+  add_message_types(cfg);
+  configure_middleman(cfg);
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.console", caf::atom("none"));
 }
 
 // -- supervisor_slot ----------------------------------------------------------

@@ -43,6 +43,10 @@ api_error no_supervisor_error();
 /// Call on the config before creating the actor system.
 void configure_middleman(caf::actor_system_config& cfg);
 
+/// The actor system settings of a split daemon: our message types, the
+/// middleman, a small scheduler, CAF's own console logger off.
+void configure_daemon_system(caf::actor_system_config& cfg);
+
 /// The supervisor currently connected, or none; safe from any thread.
 class supervisor_slot {
 public:

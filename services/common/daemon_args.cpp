@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iostream>
+
+#include "services/common/signals.hpp"
 
 namespace kb {
 
@@ -86,6 +89,30 @@ std::string daemon_usage(const std::string& program,
     if (std::find(accepted.begin(), accepted.end(), f.name) != accepted.end())
       text += std::string{"  "} + f.text + "\n";
   return text;
+}
+
+std::variant<daemon_start, int> start_daemon(int argc, char** argv,
+                                             const std::string& program,
+                                             const std::vector<std::string>& accepted,
+                                             const std::string& log_subdir) {
+  auto parsed = parse_daemon_args({argv + 1, argv + argc}, accepted);
+  if (auto* err = std::get_if<std::string>(&parsed)) {
+    std::cerr << program << ": " << *err << "\n" << daemon_usage(program, accepted);
+    return 2;
+  }
+  auto& args = std::get<daemon_args>(parsed);
+  if (args.help) {
+    std::cout << daemon_usage(program, accepted);
+    return 0;
+  }
+  block_termination_signals();
+  auto loaded = load_service_config(args.config_dir);
+  if (!loaded) {
+    std::cerr << program << ": " << loaded.error << "\n";
+    return 1;
+  }
+  start_logging(loaded.value->server, log_subdir, program);
+  return daemon_start{std::move(args), std::move(*loaded.value)};
 }
 
 } // namespace kb

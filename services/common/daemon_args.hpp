@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "services/common/service_config.hpp"
+
 namespace kb {
 
 struct daemon_args {
@@ -30,5 +32,21 @@ std::variant<daemon_args, std::string> parse_daemon_args(
 /// Usage text listing `accepted` flags.
 std::string daemon_usage(const std::string& program,
                          const std::vector<std::string>& accepted);
+
+/// What a split daemon has once it started: its flags and its config.
+struct daemon_start {
+  daemon_args args;
+  service_config conf;
+};
+
+/// The start every split daemon shares: parse the flags (usage on error or
+/// --help), block termination signals, load the config folder, start
+/// logging under `logDir/log_subdir`. Returns the daemon_start, or the exit
+/// code main should return (0 after --help, 2 for bad flags, 1 for a bad
+/// config).
+std::variant<daemon_start, int> start_daemon(int argc, char** argv,
+                                             const std::string& program,
+                                             const std::vector<std::string>& accepted,
+                                             const std::string& log_subdir);
 
 } // namespace kb

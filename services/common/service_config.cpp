@@ -1,6 +1,7 @@
 #include "services/common/service_config.hpp"
 
 #include <filesystem>
+#include <iostream>
 
 #include "services/common/ids.hpp"
 #include "services/common/log.hpp"
@@ -55,6 +56,15 @@ service_config_result load_service_config(const std::string& dir) {
   sc.models = std::move(models).value();
   out.value = std::move(sc);
   return out;
+}
+
+void start_logging(const config::server_config& server, const std::string& subdir,
+                   const std::string& program) {
+  log::set_level(log::parse_level(server.log_level));
+  auto dir = subdir.empty() ? server.log_dir : server.log_dir + "/" + subdir;
+  if (auto err = log::open_files({dir, server.log_rotation.max_size_bytes,
+                                  server.log_rotation.max_files}))
+    std::cerr << program << ": " << *err << " (logging to stderr only)\n";
 }
 
 } // namespace kb

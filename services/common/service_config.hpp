@@ -33,4 +33,10 @@ struct service_config_result {
 /// and DIR/model-mapping.json (built-in table when missing).
 service_config_result load_service_config(const std::string& dir);
 
+/// Applies the config's log level and opens its log files under
+/// `logDir/subdir` (subdir may be empty); a failure to open them is told on
+/// stderr, prefixed with `program`, and logging stays on stderr.
+void start_logging(const config::server_config& server, const std::string& subdir,
+                   const std::string& program);
+
 } // namespace kb

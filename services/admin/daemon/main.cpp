@@ -36,39 +36,18 @@ const std::vector<std::string> accepted_flags = {"host", "port", "supervisor-hos
 } // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = kb::parse_daemon_args({argv + 1, argv + argc}, accepted_flags);
-  if (auto* err = std::get_if<std::string>(&parsed)) {
-    std::cerr << "kiro-admin: " << *err << "\n" << kb::daemon_usage("kiro-admin", accepted_flags);
-    return 2;
-  }
-  auto& args = std::get<kb::daemon_args>(parsed);
-  if (args.help) {
-    std::cout << kb::daemon_usage("kiro-admin", accepted_flags);
-    return 0;
-  }
-  kb::block_termination_signals();
-  auto loaded = kb::load_service_config(args.config_dir);
-  if (!loaded) {
-    std::cerr << "kiro-admin: " << loaded.error << "\n";
-    return 1;
-  }
-  auto& conf = *loaded.value;
+  auto started = kb::start_daemon(argc, argv, "kiro-admin", accepted_flags, "admin");
+  if (auto* code = std::get_if<int>(&started))
+    return *code;
+  auto& [args, conf] = std::get<kb::daemon_start>(started);
   auto& cluster = conf.server.cluster;
   // The store keeps the files' own host/port: a reload compares with them.
   auto store = std::make_shared<kb::admin::config_store>(conf);
   auto host = args.host.value_or(conf.server.host);
   int port = args.port.value_or(conf.server.port + 1 > 65535 ? 0 : conf.server.port + 1);
-  kb::log::set_level(kb::log::parse_level(conf.server.log_level));
-  if (auto err = kb::log::open_files({conf.server.log_dir + "/admin",
-                                      conf.server.log_rotation.max_size_bytes,
-                                      conf.server.log_rotation.max_files}))
-    std::cerr << "kiro-admin: " << *err << " (logging to stderr only)\n";
 
   caf::actor_system_config cfg;
-  kb::add_message_types(cfg);
-  kb::cluster::configure_middleman(cfg);
-  cfg.set("scheduler.max-threads", 2);
-  cfg.set("logger.console", caf::atom("none"));
+  kb::cluster::configure_daemon_system(cfg);
   caf::actor_system sys{cfg};
 
   auto admin = kb::admin::spawn_admin(sys);

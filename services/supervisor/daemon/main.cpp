@@ -84,38 +84,16 @@ void serve_health(httplib::Server& server, caf::actor_system& sys, caf::actor su
 } // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = kb::parse_daemon_args({argv + 1, argv + argc}, accepted_flags);
-  if (auto* err = std::get_if<std::string>(&parsed)) {
-    std::cerr << "kiro-supervisor: " << *err << "\n"
-              << kb::daemon_usage("kiro-supervisor", accepted_flags);
-    return 2;
-  }
-  auto& args = std::get<kb::daemon_args>(parsed);
-  if (args.help) {
-    std::cout << kb::daemon_usage("kiro-supervisor", accepted_flags);
-    return 0;
-  }
-  kb::block_termination_signals();
-  auto loaded = kb::load_service_config(args.config_dir);
-  if (!loaded) {
-    std::cerr << "kiro-supervisor: " << loaded.error << "\n";
-    return 1;
-  }
-  auto& conf = *loaded.value;
+  auto started = kb::start_daemon(argc, argv, "kiro-supervisor", accepted_flags, "supervisor");
+  if (auto* code = std::get_if<int>(&started))
+    return *code;
+  auto& [args, conf] = std::get<kb::daemon_start>(started);
   auto& cluster = conf.server.cluster;
   auto bind = args.bind.value_or(cluster.supervisor_host);
   int port = args.supervisor_port.value_or(cluster.supervisor_port);
-  kb::log::set_level(kb::log::parse_level(conf.server.log_level));
-  if (auto err = kb::log::open_files({conf.server.log_dir + "/supervisor",
-                                      conf.server.log_rotation.max_size_bytes,
-                                      conf.server.log_rotation.max_files}))
-    std::cerr << "kiro-supervisor: " << *err << " (logging to stderr only)\n";
 
   caf::actor_system_config cfg;
-  kb::add_message_types(cfg);
-  kb::cluster::configure_middleman(cfg);
-  cfg.set("scheduler.max-threads", 2);
-  cfg.set("logger.console", caf::atom("none"));
+  kb::cluster::configure_daemon_system(cfg);
   caf::actor_system sys{cfg};
 
   auto supervisor = kb::sup::spawn_supervisor(sys, kb::sup::make_supervisor_config(conf));
