@@ -16,11 +16,8 @@
 
 #include "proto/message_types.hpp"
 #include "services/admin/admin.hpp"
-#include "services/admin/admin_commands.hpp"
-#include "services/admin/admin_routes.hpp"
+#include "services/admin/admin_surface.hpp"
 #include "services/admin/config_store.hpp"
-#include "services/admin/config_watcher.hpp"
-#include "services/admin/web_ui.hpp"
 #include "services/common/log.hpp"
 #include "services/common/http_server.hpp"
 #include "services/common/service_config.hpp"
@@ -113,28 +110,10 @@ int main(int argc, char** argv) {
   store->add_listener([&gateway](const kb::service_config& next) {
     gateway.update(kb::gw::make_gateway_settings(next));
   });
-  kb::admin::admin_routes_config admin_cfg;
-  admin_cfg.admin_token = conf.server.admin_token;
-  admin_cfg.supervisor = supervisor;
-  admin_cfg.store = store;
-  admin_cfg.live_models = [&sys, supervisor] {
-    return kb::admin::live_kiro_models(sys, supervisor);
-  };
-  kb::admin::register_admin_routes(server, sys, admin, std::move(admin_cfg));
-  kb::admin::register_web_ui(server, kb::admin::web_dist_dir(KB_WEB_DIST));
-  std::unique_ptr<kb::admin::config_watcher> watcher;
-  if (conf.server.watch_config) {
-    watcher = std::make_unique<kb::admin::config_watcher>(
-      opts->config_dir,
-      std::vector<std::string>{"server-config.json", "kiro-accounts.json",
-                               "model-mapping.json"},
-      std::chrono::milliseconds(500), [&sys, supervisor, admin, store] {
-        auto reply = kb::admin::hot_reload(sys, supervisor, admin, *store);
-        KB_INFO("bridge", "config files changed: reload answered " << reply.status);
-      });
-    if (!watcher->active())
-      KB_WARN("bridge", "watchConfig: cannot watch " << opts->config_dir);
-  }
+  auto watcher = kb::admin::serve_admin(
+    server, sys, admin, supervisor, store,
+    {conf.server.admin_token, opts->config_dir, KB_WEB_DIST,
+     conf.server.watch_config});
 
   int port = conf.server.port;
   if (port == 0) {
