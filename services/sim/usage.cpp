@@ -5,18 +5,14 @@
 #include <boost/json.hpp>
 
 #include "services/sim/json_render.hpp"
+#include "shared/common/civil_time.hpp"
 
 namespace kb::sim {
 
 namespace json = boost::json;
 
 int64_t next_month_start(int64_t now) {
-  using namespace std::chrono;
-  const sys_days today = floor<days>(sys_seconds{seconds{now}});
-  const year_month_day ymd{today};
-  const year_month next = year_month{ymd.year(), ymd.month()} + months{1};
-  const sys_days first{next / day{1}};
-  return duration_cast<seconds>(first.time_since_epoch()).count();
+  return next_month_start_ms(now * 1000) / 1000;
 }
 
 std::string render_usage_limits(const usage_view& usage, int64_t now) {

@@ -15,6 +15,7 @@
 #include "proto/atoms.hpp"
 #include "proto/inspect.hpp"
 #include "services/common/ids.hpp"
+#include "shared/common/civil_time.hpp"
 #include "services/common/log.hpp"
 #include "services/supervisor/account_record.hpp"
 #include "services/supervisor/messages.hpp"
@@ -368,7 +369,7 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
       KB_WARN("supervisor", p.conv->request_id << ": account " << account_id
                                                << " failed: " << o.failure.message);
       auto reset = slot.usage_reset_ms > t ? slot.usage_reset_ms
-                                           : account::next_month_reset_ms(t);
+                                           : next_month_start_ms(t);
       bool already = std::find(p.refreshed.begin(), p.refreshed.end(),
                                account_id) != p.refreshed.end();
       auto verdict = pool::apply_failure(e, o.failure, t, reset, already,
@@ -533,7 +534,7 @@ void on_usage(self_ptr self, const std::string& id, usage_outcome& o) {
   if (o.value.percent_used >= 100 && !o.value.overage_enabled) {
     e.state = pool::account_state::exhausted;
     e.available_at_ms = slot.usage_reset_ms > t ? slot.usage_reset_ms
-                                                : account::next_month_reset_ms(t);
+                                                : next_month_start_ms(t);
   } else if (e.state == pool::account_state::exhausted) {
     e.state = pool::account_state::active;
     e.available_at_ms = 0;

@@ -117,12 +117,7 @@ http_call usage_call(const credentials& c, std::string_view api_base_url,
 std::variant<usage_limits, upstream_failure>
 parse_usage_limits(int http_status, std::string_view body);
 
-/// The 1st of next month, 00:00 UTC: when monthly quotas reset.
-int64_t next_month_reset_ms(int64_t now_ms);
 
-/// "2026-01-01T00:00:00Z", "...00.123Z", "...00.1234567+00:00", any
-/// ±HH:MM offset, 0–9 fraction digits → epoch ms; anything else → nullopt.
-std::optional<int64_t> parse_iso8601_ms(std::string_view text);
 
 // -- headers ------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 #include <boost/json/object.hpp>
 
 #include "shared/account/account.hpp"
+
+#include "shared/common/civil_time.hpp"
 #include "shared/account/json_fields.hpp"
 
 namespace kb::account {
@@ -17,7 +19,7 @@ using import_result = std::variant<credentials, std::string>;
 /// expiresAt as ISO-8601 (the IDE) or an epoch number (some exporters).
 std::optional<int64_t> expiry_ms(const json::value& v) {
   if (v.is_string())
-    return parse_iso8601_ms(v.get_string());
+    return kb::parse_iso8601_ms(v.get_string());
   if (!v.is_number())
     return std::nullopt;
   double n = v.to_number<double>();

@@ -5,6 +5,8 @@
 #include <boost/json/object.hpp>
 
 #include "shared/account/account.hpp"
+
+#include "shared/common/civil_time.hpp"
 #include "shared/account/json_fields.hpp"
 #include "shared/upstream/failures.hpp"
 
@@ -24,7 +26,7 @@ int64_t reset_time_ms(const json::value* v) {
   if (!v)
     return 0;
   if (v->is_string())
-    return parse_iso8601_ms(v->get_string()).value_or(0);
+    return kb::parse_iso8601_ms(v->get_string()).value_or(0);
   std::optional<double> n;
   if (v->is_int64())
     n = static_cast<double>(v->get_int64());

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "shared/config/file_io.hpp"
-#include "shared/config/iso8601.hpp"
+#include "shared/common/civil_time.hpp"
 #include "shared/config/json_fields.hpp"
 
 namespace kb::config {

@@ -1,8 +1,8 @@
-#include "shared/config/iso8601.hpp"
+#include "shared/common/civil_time.hpp"
 
 #include <cstdio>
 
-namespace kb::config {
+namespace kb {
 
 namespace {
 
@@ -142,4 +142,18 @@ std::string format_iso8601_ms(std::int64_t epoch_ms) {
   return buffer;
 }
 
-} // namespace kb::config
+std::int64_t next_month_start_ms(std::int64_t epoch_ms) {
+  constexpr std::int64_t ms_per_day = 86'400'000;
+  std::int64_t days = epoch_ms >= 0 ? epoch_ms / ms_per_day
+                                    : (epoch_ms - ms_per_day + 1) / ms_per_day;
+  auto today = civil_from_days(days);
+  auto year = today.year;
+  unsigned month = today.month + 1;
+  if (month == 13) {
+    month = 1;
+    year += 1;
+  }
+  return days_from_civil(year, month, 1) * ms_per_day;
+}
+
+} // namespace kb
