@@ -115,12 +115,7 @@ int main(int argc, char** argv) {
     {conf.server.admin_token, opts->config_dir, KB_WEB_DIST,
      conf.server.watch_config});
 
-  int port = conf.server.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(conf.server.host);
-  } else if (!server.bind_to_port(conf.server.host, port)) {
-    port = -1;
-  }
+  int port = kb::bind_http(server, conf.server.host, conf.server.port);
   if (port < 0) {
     std::cerr << "kiro-bridge: cannot listen on " << conf.server.host << ":"
               << conf.server.port << "\n";

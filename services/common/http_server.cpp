@@ -61,4 +61,10 @@ void configure_http_server(httplib::Server& server,
   });
 }
 
+int bind_http(httplib::Server& server, const std::string& host, int port) {
+  if (port == 0)
+    return server.bind_to_any_port(host);
+  return server.bind_to_port(host, port) ? port : -1;
+}
+
 } // namespace kb

@@ -5,6 +5,7 @@
 // Anthropic's JSON shape (also for routes that do not exist).
 
 #include <cstddef>
+#include <string>
 
 #include <httplib.h>
 
@@ -30,5 +31,9 @@ public:
 };
 
 using http_server = wide_backlog<httplib::Server>;
+
+/// Binds `server` to host:port (port 0 = any free port); returns the bound
+/// port, or -1 when it cannot listen there.
+int bind_http(httplib::Server& server, const std::string& host, int port);
 
 } // namespace kb

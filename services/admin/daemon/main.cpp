@@ -67,10 +67,7 @@ int main(int argc, char** argv) {
     {conf.server.admin_token, args.config_dir, KB_WEB_DIST,
      conf.server.watch_config});
 
-  if (port == 0)
-    port = server.bind_to_any_port(host);
-  else if (!server.bind_to_port(host, port))
-    port = -1;
+  port = kb::bind_http(server, host, port);
   if (port < 0) {
     std::cerr << "kiro-admin: cannot listen on " << host << ":"
               << args.port.value_or(conf.server.port + 1) << "\n";

@@ -113,10 +113,7 @@ int main(int argc, char** argv) {
   kb::configure_http_server(health, health_opts);
   serve_health(health, sys, supervisor);
   int health_port = args.health_port.value_or(port + 1 > 65535 ? 0 : port + 1);
-  if (health_port == 0)
-    health_port = health.bind_to_any_port(bind);
-  else if (!health.bind_to_port(bind, health_port))
-    health_port = -1;
+  health_port = kb::bind_http(health, bind, health_port);
   if (health_port < 0) {
     std::cerr << "kiro-supervisor: cannot listen on " << bind << ":"
               << args.health_port.value_or(port + 1) << " (health)\n";
