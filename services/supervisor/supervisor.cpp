@@ -212,6 +212,7 @@ void dispatch_to(self_ptr self, uint64_t pid, size_t i) {
   p.pinned.reset();
   slot.last_used_ms = now(self);
   slot.requests += 1;
+  slot.counters_unreported = true;
   dispatch d{p.conv, p.sink, e.id, slot.creds, p.cancelled};
   auto account_id = e.id;
   KB_DEBUG("supervisor", p.conv->request_id << ": dispatched to account "
@@ -333,6 +334,7 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
     st.slots[*i].idle.push_back(worker);
     st.entries[*i].idle_workers += 1;
     st.entries[*i].in_flight -= 1;
+    st.slots[*i].counters_unreported = true;
   } else {
     caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
   }
@@ -353,11 +355,9 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
       auto before = e.state;
       pool::apply_success(e);
       finish(self, pid);
-      // State changes are reported at once; mere counters with the next tick.
+      // State changes are reported at once; counters with the next tick.
       if (e.state != before)
         report(self, *i);
-      else
-        slot.counters_unreported = true;
       break;
     }
     case call_result::aborted:
