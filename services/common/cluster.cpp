@@ -75,8 +75,15 @@ namespace {
 
 struct proxy_state {
   std::shared_ptr<supervisor_slot> slot;
-  /// Generate calls in flight: sink → the supervisor that took the call.
-  std::unordered_map<caf::actor_addr, caf::actor_addr> sinks;
+  /// The latest generate call of each sink (a gateway reuses sinks): the
+  /// supervisor that took it and its request id. The proxy never sees a call
+  /// end, so when that supervisor goes away the sink is told even if the call
+  /// had finished; the sink drops the message then (the id is not its current).
+  struct last_call {
+    caf::actor_addr supervisor;
+    std::string request_id;
+  };
+  std::unordered_map<caf::actor_addr, last_call> sinks;
   /// Supervisors this proxy monitors.
   std::vector<caf::actor_addr> watched;
   static inline const char* name = "supervisor-proxy";
@@ -96,12 +103,12 @@ void watch(proxy_actor* self, const caf::actor& supervisor) {
 void fail_calls_of(proxy_actor* self, const caf::actor_addr& supervisor) {
   auto& sinks = self->state.sinks;
   for (auto i = sinks.begin(); i != sinks.end();) {
-    if (i->second != supervisor) {
+    if (i->second.supervisor != supervisor) {
       ++i;
       continue;
     }
     if (auto sink = caf::actor_cast<caf::actor>(i->first)) {
-      self->send(sink, atom::failed::value, no_supervisor_error());
+      self->send(sink, atom::failed::value, i->second.request_id, no_supervisor_error());
       self->demonitor(sink);
     }
     i = sinks.erase(i);
@@ -113,14 +120,17 @@ caf::result<caf::message> forward(proxy_actor* self, caf::message msg) {
   bool is_generate = msg.match_elements<atom::generate, conversation, caf::actor>();
   if (is_generate) {
     const auto& sink = msg.get_as<caf::actor>(2);
+    const auto& request_id = msg.get_as<conversation>(1).request_id;
     if (!supervisor) {
       if (sink)
-        self->send(sink, atom::failed::value, no_supervisor_error());
+        self->send(sink, atom::failed::value, request_id, no_supervisor_error());
       return caf::message{};
     }
-    if (sink && !self->state.sinks.count(sink.address())) {
-      self->monitor(sink);
-      self->state.sinks.emplace(sink.address(), supervisor.address());
+    if (sink) {
+      auto [call, added] = self->state.sinks.try_emplace(sink.address());
+      if (added)
+        self->monitor(sink);
+      call->second = {supervisor.address(), request_id};
     }
   }
   if (!supervisor) {

@@ -84,20 +84,59 @@ void record_request(std::string_view route, int status, std::string_view model,
              request_id, {}, line.str());
 }
 
+/// Sinks waiting for their next request. A scoped actor per request would
+/// cost a spawn, a monitor and a wake-up of CAF's clock thread on
+/// destruction; a sink is reused once its last request got its final
+/// message (`done` or `failed`), after which no sender holds it.
+class sink_pool {
+public:
+  explicit sink_pool(caf::actor_system& sys) : sys_(sys) {
+    // nop
+  }
+
+  std::unique_ptr<caf::scoped_actor> take() {
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      if (!idle_.empty()) {
+        auto sink = std::move(idle_.back());
+        idle_.pop_back();
+        return sink;
+      }
+    }
+    return std::make_unique<caf::scoped_actor>(sys_);
+  }
+
+  void give_back(std::unique_ptr<caf::scoped_actor> sink) {
+    if ((*sink)->mailbox().size() > 0)
+      return; // a stray message: let this one die
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (idle_.size() < max_idle)
+      idle_.push_back(std::move(sink));
+  }
+
+private:
+  static constexpr size_t max_idle = 1024;
+  caf::actor_system& sys_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<caf::scoped_actor>> idle_;
+};
+
 /// One reply in the making: the sink actor the worker sends to, and the
 /// assembler that turns its events into SSE (or one JSON message).
 struct reply_session {
-  reply_session(caf::actor_system& sys, reply::assembler_options opts)
-    : sink(sys), assembler(std::move(opts)) {
+  reply_session(std::shared_ptr<sink_pool> pool, reply::assembler_options opts)
+    : pool(std::move(pool)), sink(this->pool->take()), assembler(std::move(opts)) {
     // nop
   }
-  caf::scoped_actor sink;
+  std::shared_ptr<sink_pool> pool;
+  std::unique_ptr<caf::scoped_actor> sink;
   reply::assembler assembler;
   std::string request_id;
   std::string out;  ///< SSE bytes waiting to be written
   bool received = false;  ///< some upstream output arrived
   bool committed = false; ///< the 200 is sent: failures become SSE errors
   bool finished = false;
+  bool settled = false;   ///< `done` or `failed` arrived: nothing more comes
   /// A failure while nothing is committed: answered with its own status.
   std::optional<api_error> failure;
   std::shared_ptr<std::atomic<int>> in_flight;
@@ -110,6 +149,12 @@ struct reply_session {
   ~reply_session() {
     in_flight->fetch_sub(1);
     record();
+    if (settled)
+      pool->give_back(std::move(sink));
+  }
+
+  caf::scoped_actor& self() {
+    return *sink;
   }
 
   void record() {
@@ -147,30 +192,50 @@ struct reply_session {
 /// and advances the assembler. Returns false on timeout.
 bool pump(reply_session& s, milliseconds timeout) {
   bool got = true;
-  s.sink->receive(
-    [&](atom::events, std::vector<stream_event>& events) {
-      s.received = true;
-      for (auto& ev : events) {
-        s.out += s.assembler.on_event(ev);
-        if (s.assembler.stopped())
-          break;
-      }
-      if (!s.assembler.stopped())
+  auto advance = [&](std::vector<stream_event>& events) {
+    for (auto& ev : events) {
+      s.out += s.assembler.on_event(ev);
+      if (s.assembler.stopped())
+        break;
+    }
+    if (!s.assembler.stopped())
+      return;
+    if (auto& exc = s.assembler.pending_exception()) {
+      s.fail(broken_answer(*exc));
+    } else {
+      s.out += s.assembler.finish();
+      s.finished = true;
+    }
+  };
+  // A pooled sink may still get a message meant for an earlier request
+  // (a proxy failing every call of a supervisor that went away): skip it.
+  auto mine = [&](const std::string& request_id) { return request_id == s.request_id; };
+  s.self()->receive(
+    [&](atom::events, const std::string& rid, std::vector<stream_event>& events) {
+      if (!mine(rid))
         return;
-      if (auto& exc = s.assembler.pending_exception()) {
-        s.fail(broken_answer(*exc));
-      } else {
+      s.received = true;
+      advance(events);
+    },
+    [&](atom::done, const std::string& rid, std::vector<stream_event>& events,
+        const std::string& account) {
+      if (!mine(rid))
+        return;
+      s.settled = true;
+      s.account = account;
+      s.received = true;
+      advance(events);
+      if (!s.finished) {
         s.out += s.assembler.finish();
         s.finished = true;
       }
     },
-    [&](atom::done, const std::string& account) {
-      s.account = account;
-      s.received = true;
-      s.out += s.assembler.finish();
-      s.finished = true;
+    [&](atom::failed, const std::string& rid, api_error& err) {
+      if (!mine(rid))
+        return;
+      s.settled = true;
+      s.fail(std::move(err));
     },
-    [&](atom::failed, api_error& err) { s.fail(std::move(err)); },
     caf::after(timeout) >> [&] { got = false; });
   return got;
 }
@@ -197,11 +262,13 @@ struct gateway::impl {
   std::shared_ptr<const gateway_settings> current;
   std::shared_ptr<std::atomic<int>> in_flight =
     std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<sink_pool> sinks;
 
   impl(caf::actor_system& s, caf::actor sup, gateway_settings settings)
     : sys(s),
       supervisor(std::move(sup)),
-      current(std::make_shared<const gateway_settings>(std::move(settings))) {
+      current(std::make_shared<const gateway_settings>(std::move(settings))),
+      sinks(std::make_shared<sink_pool>(s)) {
     // nop
   }
 
@@ -269,14 +336,15 @@ struct gateway::impl {
     KB_DEBUG("gateway", rid << ": " << conv.model << " → " << conv.upstream_model
                             << (conv.stream ? " (stream)" : ""));
     in_flight->fetch_add(1);
-    auto session = std::make_shared<reply_session>(sys, std::move(opts));
+    auto session = std::make_shared<reply_session>(sinks, std::move(opts));
     session->request_id = rid;
     session->in_flight = in_flight;
     session->upstream_model = conv.upstream_model;
     session->started = started;
     bool stream = conv.stream;
-    session->sink->send(supervisor, atom::generate::value, std::move(conv),
-                        caf::actor_cast<caf::actor>(session->sink));
+    auto& sink = session->self();
+    sink->send(supervisor, atom::generate::value, std::move(conv),
+               caf::actor_cast<caf::actor>(sink));
     if (stream)
       serve_stream(*s, session, res);
     else
@@ -339,7 +407,7 @@ struct gateway::impl {
           // Coalesce what is already queued into one write: fewer syscalls
           // and wakeups per stream.
           while (!session->finished && session->out.size() < 16384 &&
-                 session->sink->mailbox().size() > 0)
+                 session->self()->mailbox().size() > 0)
             pump(*session, milliseconds{0});
         }
       });

@@ -1,9 +1,10 @@
 #pragma once
 
 // The Claude-facing HTTP surface: /v1/messages (JSON and SSE),
-// /v1/messages/count_tokens, /v1/models. Each request gets its own sink
-// (a scoped actor) that the supervisor's worker streams events to; the
-// HTTP thread drains it into the reply assembler.
+// /v1/messages/count_tokens, /v1/models. Each request borrows a sink (a
+// scoped actor, reused once its request is settled) that the supervisor's
+// worker streams events to; the HTTP thread drains it into the reply
+// assembler.
 
 #include <memory>
 #include <mutex>

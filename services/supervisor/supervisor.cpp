@@ -67,7 +67,10 @@ struct supervisor_state {
   std::vector<account_slot> slots; ///< parallel to entries
   std::map<uint64_t, pending_request> pending;
   std::deque<uint64_t> queue;
-  std::map<caf::actor_addr, uint64_t> by_sink;
+  /// The requests of each sink. A gateway reuses a sink for its next request
+  /// once the last one got its final message, possibly before the worker's
+  /// outcome arrived here: one monitor per sink, not per request.
+  std::map<caf::actor_addr, std::vector<uint64_t>> by_sink;
   caf::actor maintainer;
   caf::actor persister;
   std::vector<caf::actor> subscribers; ///< receive (put, account_status)
@@ -162,8 +165,15 @@ void finish(self_ptr self, uint64_t pid) {
   if (it->second.queued)
     st.queue.erase(std::remove(st.queue.begin(), st.queue.end(), pid),
                    st.queue.end());
-  st.by_sink.erase(it->second.sink.address());
-  self->demonitor(it->second.sink);
+  auto sink = st.by_sink.find(it->second.sink.address());
+  if (sink != st.by_sink.end()) {
+    auto& pids = sink->second;
+    pids.erase(std::remove(pids.begin(), pids.end(), pid), pids.end());
+    if (pids.empty()) {
+      st.by_sink.erase(sink);
+      self->demonitor(it->second.sink);
+    }
+  }
   st.pending.erase(it);
 }
 
@@ -175,7 +185,8 @@ void fail_with(self_ptr self, uint64_t pid, api_error err) {
   KB_INFO("supervisor", it->second.conv->request_id
                           << ": failed with " << err.status() << ": "
                           << err.message);
-  self->send(it->second.sink, atom::failed::value, std::move(err));
+  self->send(it->second.sink, atom::failed::value, it->second.conv->request_id,
+             std::move(err));
   finish(self, pid);
 }
 
@@ -878,6 +889,12 @@ command_reply reload_command(self_ptr self) {
   return ok_reply({{"added", added}, {"removed", removed}, {"updated", updated}});
 }
 
+void append_text(std::string& text, const std::vector<stream_event>& events) {
+  for (auto& ev : events)
+    if (ev.kind == stream_event_kind::text)
+      text += ev.text;
+}
+
 /// Collects one test answer and replies to the admin's request.
 caf::behavior test_collector(caf::event_based_actor* self,
                              caf::response_promise rp, int64_t started_ms) {
@@ -888,18 +905,19 @@ caf::behavior test_collector(caf::event_based_actor* self,
              .count() - started_ms;
   };
   return {
-    [text](atom::events, const std::vector<stream_event>& events) {
-      for (auto& ev : events)
-        if (ev.kind == stream_event_kind::text)
-          *text += ev.text;
+    [text](atom::events, const std::string&, const std::vector<stream_event>& events) {
+      append_text(*text, events);
     },
-    [self, rp, text, elapsed](atom::done, const std::string& account) mutable {
+    [self, rp, text, elapsed](atom::done, const std::string&,
+                              const std::vector<stream_event>& events,
+                              const std::string& account) mutable {
+      append_text(*text, events);
       rp.deliver(true, nlohmann::json{{"ok", true}, {"account", account},
                                       {"text", text->substr(0, 500)},
                                       {"ms", elapsed()}}.dump());
       self->quit();
     },
-    [self, rp](atom::failed, const api_error& err) mutable {
+    [self, rp](atom::failed, const std::string&, const api_error& err) mutable {
       rp.deliver(false, err.message);
       self->quit();
     },
@@ -921,8 +939,10 @@ void enqueue_request(self_ptr self, conversation conv, caf::actor sink,
       if (e.id != *only_account)
         p.excluded.push_back(e.id);
   }
-  st.by_sink.emplace(sink.address(), pid);
-  self->monitor(sink);
+  auto& sink_pids = st.by_sink[sink.address()];
+  if (sink_pids.empty())
+    self->monitor(sink);
+  sink_pids.push_back(pid);
   st.pending.emplace(pid, std::move(p));
   if (st.entries.empty()) {
     fail_unavailable(self, pid);
@@ -1046,14 +1066,16 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
     auto it = st.by_sink.find(m.source);
     if (it == st.by_sink.end())
       return;
-    auto pid = it->second;
-    auto p = st.pending.find(pid);
-    if (p != st.pending.end()) {
-      p->second.cancelled->store(true);
-      KB_DEBUG("supervisor", p->second.conv->request_id
-                               << ": client went away, cancelling");
+    auto pids = it->second;
+    for (auto pid : pids) {
+      auto p = st.pending.find(pid);
+      if (p != st.pending.end()) {
+        p->second.cancelled->store(true);
+        KB_DEBUG("supervisor", p->second.conv->request_id
+                                 << ": client went away, cancelling");
+      }
+      finish(self, pid);
     }
-    finish(self, pid);
   });
   self->send(self, atom::tick::value);
   return {

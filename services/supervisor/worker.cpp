@@ -2,6 +2,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/spawn_options.hpp>
 
 #include "proto/atoms.hpp"
@@ -26,6 +27,14 @@ struct worker_state {
   std::string path_prefix;
 };
 
+/// Messages to the sink go without a sender: the sink never answers, and a
+/// sender makes every remote gateway build a proxy of the worker that BASP
+/// then monitors (its down message could keep the worker alive at shutdown).
+template <class... Ts>
+void tell_sink(const caf::actor& sink, Ts&&... xs) {
+  caf::anon_send(sink, std::forward<Ts>(xs)...);
+}
+
 /// Renames tool uses back to the client's names (shortened by the builder).
 void map_tool_names(std::vector<stream_event>& events,
                     const std::vector<std::pair<std::string, std::string>>& names) {
@@ -43,8 +52,7 @@ void map_tool_names(std::vector<stream_event>& events,
   }
 }
 
-call_outcome perform_call(caf::event_based_actor* self, worker_state& st,
-                          dispatch& d) {
+call_outcome perform_call(worker_state& st, dispatch& d) {
   call_outcome out;
   kiro::build_options opts;
   if (d.creds.method == account::auth_method::social)
@@ -52,36 +60,47 @@ call_outcome perform_call(caf::event_based_actor* self, worker_state& st,
   opts.max_body_bytes = st.cfg.max_body_bytes;
   auto built = kiro::build_request(*d.conv, opts);
   if (!built) {
-    self->send(d.sink, atom::failed::value, built.error());
+    tell_sink(d.sink, atom::failed::value, d.conv->request_id, built.error());
     out.result = call_result::sink_failed;
     return out;
   }
   auto headers = account::chat_headers(d.creds, st.cfg.machine_id,
                                        st.cfg.kiro_version, random_uuid());
   upstream::event_reader reader;
-  std::vector<stream_event> batch;
+  // A stream forwards events as they arrive; a JSON reply needs them only
+  // at the end, so they ride along with `done` (one wake-up of the sink
+  // instead of one per frame, and a broken upstream can still fail over).
+  const bool incremental = d.conv->stream;
+  std::vector<stream_event> fresh;
+  std::vector<stream_event> held;
   bool forwarded = false;
   bool stream_broken = false;
   auto on_chunk = [&](const char* data, size_t len) {
     if (d.cancelled->load(std::memory_order_relaxed))
       return false;
-    auto status = reader.feed(std::string_view{data, len}, batch);
+    auto status = reader.feed(std::string_view{data, len}, fresh);
     if (status == eventstream::decode_status::failed) {
       stream_broken = true;
       return false;
     }
-    for (auto& ev : batch) {
+    if (fresh.empty())
+      return true;
+    for (auto& ev : fresh) {
       if (ev.kind == stream_event_kind::metering)
         out.credits += ev.value;
       else if (ev.kind == stream_event_kind::context_usage)
         out.context_percent = ev.value;
     }
-    if (!batch.empty()) {
-      map_tool_names(batch, built->tool_name_map);
+    map_tool_names(fresh, built->tool_name_map);
+    if (incremental) {
       forwarded = true;
-      self->send(d.sink, atom::events::value, std::move(batch));
-      batch = {};
-      batch.reserve(max_batch_events);
+      tell_sink(d.sink, atom::events::value, d.conv->request_id, std::move(fresh));
+      fresh = {};
+      fresh.reserve(max_batch_events);
+    } else {
+      held.insert(held.end(), std::make_move_iterator(fresh.begin()),
+                  std::make_move_iterator(fresh.end()));
+      fresh.clear();
     }
     return true;
   };
@@ -95,7 +114,7 @@ call_outcome perform_call(caf::event_based_actor* self, worker_state& st,
   auto fail_sink = [&](std::string why) {
     KB_WARN("worker", d.account_id << ": upstream stream broke after output: "
                                     << why);
-    self->send(d.sink, atom::failed::value,
+    tell_sink(d.sink, atom::failed::value, d.conv->request_id,
                api_error{error_kind::overloaded,
                          "the upstream Kiro stream broke mid-answer (" + why +
                            "); retry the request"});
@@ -127,7 +146,8 @@ call_outcome perform_call(caf::event_based_actor* self, worker_state& st,
     }
     return out;
   }
-  self->send(d.sink, atom::done::value, d.account_id);
+  tell_sink(d.sink, atom::done::value, d.conv->request_id, std::move(held),
+             d.account_id);
   out.result = call_result::completed;
   return out;
 }
@@ -149,7 +169,7 @@ caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
                        "invalid Kiro API URL " + st.cfg.api_base_url};
         return out;
       }
-      return perform_call(self, st, d);
+      return perform_call(st, d);
     },
   };
 }

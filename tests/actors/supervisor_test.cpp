@@ -82,7 +82,8 @@ caf::behavior scripted_worker(caf::stateful_actor<worker_state>* self,
         return caf::delegated<call_outcome>{};
       }
       if (s.result == call_result::completed)
-        self->send(d.sink, atom::done::value, d.account_id);
+        self->send(d.sink, atom::done::value, d.conv->request_id,
+                   std::vector<stream_event>{}, d.account_id);
       call_outcome o;
       o.result = s.result;
       o.failure = s.failure;
@@ -129,13 +130,14 @@ caf::behavior recording_persister(caf::event_based_actor*, std::shared_ptr<world
 
 caf::behavior recording_sink(caf::event_based_actor*, std::shared_ptr<world> w) {
   return {
-    [w](atom::events, const std::vector<stream_event>&) {
+    [w](atom::events, const std::string&, const std::vector<stream_event>&) {
       w->sink_log.push_back("events");
     },
-    [w](atom::done, const std::string& account) {
+    [w](atom::done, const std::string&, const std::vector<stream_event>&,
+        const std::string& account) {
       w->sink_log.push_back("done:" + account);
     },
-    [w](atom::failed, const api_error& err) {
+    [w](atom::failed, const std::string&, const api_error& err) {
       w->sink_log.push_back("failed:" + std::to_string(err.status()) + ":" +
                             err.message);
     },
@@ -396,6 +398,23 @@ TEST_CASE_FIXTURE(fixture, "a client that goes away cancels its upstream call") 
   release(aborted);
   generate(new_sink());
   CHECK(w->served_by.size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "a sink reused for a second request still cancels it when it goes away") {
+  auto c = base_config({make_account("a")});
+  c.workers_per_account = 2;
+  start(std::move(c));
+  w->calls["a"].push_back({call_result::completed, {}, true});
+  w->calls["a"].push_back({call_result::completed, {}, true});
+  auto sink = new_sink();
+  generate(sink);
+  generate(sink);
+  REQUIRE(w->cancel_flags.size() == 2);
+  release(call_outcome{}); // the first call ends; the sink still waits on the second
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  sched->run();
+  CHECK_FALSE(w->cancel_flags[0]->load());
+  CHECK(w->cancel_flags[1]->load());
 }
 
 TEST_CASE_FIXTURE(fixture, "tokens are refreshed on a timer before they expire") {

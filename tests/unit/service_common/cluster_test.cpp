@@ -41,7 +41,7 @@ struct node {
 };
 
 /// A stand-in supervisor: answers (get, accounts) with one account named
-/// `id`, and finishes every generate at once with (done, id).
+/// `id`, and finishes every generate at once with (done, request id, [], id).
 caf::behavior fake_supervisor(caf::event_based_actor*, std::string id) {
   return {
     [id](caf::get_atom, kb::atom::accounts) {
@@ -50,8 +50,9 @@ caf::behavior fake_supervisor(caf::event_based_actor*, std::string id) {
       a.state = "active";
       return std::vector<kb::account_status>{a};
     },
-    [id](kb::atom::generate, kb::conversation&, caf::actor& sink) {
-      caf::anon_send(sink, kb::atom::done::value, id);
+    [id](kb::atom::generate, kb::conversation& conv, caf::actor& sink) {
+      caf::anon_send(sink, kb::atom::done::value, conv.request_id,
+                     std::vector<kb::stream_event>{}, id);
     },
   };
 }
@@ -66,8 +67,11 @@ caf::behavior silent_supervisor(caf::event_based_actor*) {
 std::string next_reply(caf::scoped_actor& sink, std::chrono::milliseconds timeout) {
   std::string out = "timeout";
   sink->receive(
-    [&](kb::atom::done, const std::string& account) { out = "done:" + account; },
-    [&](kb::atom::failed, const kb::api_error& e) {
+    [&](kb::atom::done, const std::string&, const std::vector<kb::stream_event>&,
+        const std::string& account) {
+      out = "done:" + account;
+    },
+    [&](kb::atom::failed, const std::string&, const kb::api_error& e) {
       out = "failed:" + std::string{e.type()} + ":" + e.message;
     },
     caf::after(timeout) >> [] {});
