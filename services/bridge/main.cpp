@@ -14,10 +14,10 @@
 #include <caf/send.hpp>
 #include <httplib.h>
 
-#include "proto/message_types.hpp"
 #include "services/admin/admin.hpp"
 #include "services/admin/admin_surface.hpp"
 #include "services/admin/config_store.hpp"
+#include "services/common/actor_setup.hpp"
 #include "services/common/log.hpp"
 #include "services/common/http_server.hpp"
 #include "services/common/service_config.hpp"
@@ -93,9 +93,7 @@ int main(int argc, char** argv) {
   kb::start_logging(conf.server, "", "kiro-bridge");
 
   caf::actor_system_config cfg;
-  kb::add_message_types(cfg);
-  cfg.set("scheduler.max-threads", 1);
-  cfg.set("logger.console", caf::atom("none"));
+  kb::configure_actor_system(cfg, 1);
   caf::actor_system sys{cfg};
 
   auto admin = kb::admin::spawn_admin(sys);

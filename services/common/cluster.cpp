@@ -18,9 +18,9 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "proto/message_types.hpp"
 #include "proto/atoms.hpp"
 #include "proto/inspect.hpp"
+#include "services/common/actor_setup.hpp"
 #include "services/common/log.hpp"
 
 namespace kb::cluster {
@@ -38,6 +38,9 @@ api_error no_supervisor_error() {
                    "no account supervisor is reachable right now; retry shortly"};
 }
 
+namespace {
+
+/// Loads the middleman and sets the heartbeat that detects a silent peer.
 void configure_middleman(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();
   // Heartbeats let both sides notice a peer that vanished without a FIN.
@@ -45,11 +48,11 @@ void configure_middleman(caf::actor_system_config& cfg) {
   cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
 }
 
+} // namespace
+
 void configure_daemon_system(caf::actor_system_config& cfg) {
-  add_message_types(cfg);
+  configure_actor_system(cfg, 2);
   configure_middleman(cfg);
-  cfg.set("scheduler.max-threads", 2);
-  cfg.set("logger.console", caf::atom("none"));
 }
 
 // -- supervisor_slot ----------------------------------------------------------

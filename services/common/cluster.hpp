@@ -39,12 +39,8 @@ std::chrono::milliseconds backoff_delay(const backoff_policy& policy, int attemp
 /// What a Claude client is told while no supervisor is reachable.
 api_error no_supervisor_error();
 
-/// Loads the middleman and sets the heartbeat that detects a silent peer.
-/// Call on the config before creating the actor system.
-void configure_middleman(caf::actor_system_config& cfg);
-
-/// The actor system settings of a split daemon: our message types, the
-/// middleman, a small scheduler, CAF's own console logger off.
+/// The actor system settings of a split daemon: configure_actor_system with
+/// two scheduler threads, plus the middleman.
 void configure_daemon_system(caf::actor_system_config& cfg);
 
 /// The supervisor currently connected, or none; safe from any thread.

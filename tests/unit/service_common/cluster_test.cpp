@@ -27,10 +27,7 @@ using kb::cluster::backoff_policy;
 namespace {
 
 caf::actor_system_config& cluster_config(caf::actor_system_config& cfg) {
-  kb::add_message_types(cfg);
-  kb::cluster::configure_middleman(cfg);
-  cfg.set("scheduler.max-threads", 2);
-  cfg.set("logger.console", caf::atom("none"));
+  kb::cluster::configure_daemon_system(cfg);
   return cfg;
 }
 
