@@ -9,6 +9,8 @@
 
 #include <httplib.h>
 
+#include "services/http/http_server.hpp"
+
 namespace kb {
 
 struct http_server_options {
@@ -20,17 +22,6 @@ struct http_server_options {
 };
 
 void configure_http_server(httplib::Server& server, const http_server_options& opts);
-
-/// httplib listens with a backlog of 5, so a burst of new connections waits
-/// in SYN retries; after binding, listen again with the system maximum.
-template <class Base>
-class wide_backlog : public Base {
-public:
-  using Base::Base;
-  void widen_backlog() { ::listen(this->svr_sock_, SOMAXCONN); }
-};
-
-using http_server = wide_backlog<httplib::Server>;
 
 /// Binds `server` to host:port (port 0 = any free port); returns the bound
 /// port, or -1 when it cannot listen there.

@@ -86,8 +86,9 @@ void record_request(std::string_view route, int status, std::string_view model,
 
 /// Sinks waiting for their next request. A scoped actor per request would
 /// cost a spawn, a monitor and a wake-up of CAF's clock thread on
-/// destruction; a sink is reused once its last request got its final
-/// message (`done` or `failed`), after which no sender holds it.
+/// destruction. A sink goes back once its request got its final message
+/// (`done` or `failed`); a late message for an earlier request names that
+/// request and is dropped (see pump).
 class sink_pool {
 public:
   explicit sink_pool(caf::actor_system& sys) : sys_(sys) {

@@ -1,29 +1,18 @@
 #include "services/sim/server.hpp"
 
-#include <sys/socket.h>
-
 #include <chrono>
 
 #include <httplib.h>
 
+#include "services/http/http_server.hpp"
 #include "services/sim/simulator.hpp"
 
 namespace kb::sim {
 
 namespace {
 
-/// httplib listens with a backlog of 5, which makes a burst of connections
-/// (1,000 streams in a load test) wait for SYN retransmits. Listening again
-/// on the bound socket widens the queue.
-template <class Base>
-class wide_backlog_server : public Base {
-public:
-  using Base::Base;
-  void widen_backlog() { ::listen(this->svr_sock_, SOMAXCONN); }
-};
-
-using plain_server = wide_backlog_server<httplib::Server>;
-using tls_server = wide_backlog_server<httplib::SSLServer>;
+using plain_server = kb::http_server;
+using tls_server = kb::wide_backlog<httplib::SSLServer>;
 
 int64_t epoch_seconds() {
   using namespace std::chrono;

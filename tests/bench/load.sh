@@ -12,7 +12,8 @@
 #   3. time to first byte / first text delta, one sequential connection
 #   4. 1,000 concurrent slow streams (20 chunks x 100 ms): errors, completion
 #      p50/p99, the gateway's CPU seconds and peak RSS
-#   5. idle RSS of kiro-bridge after start
+#   5. idle RSS of kiro-bridge after start, and the CPU that 200 idle
+#      keep-alive client connections cost (gateway and simulator alike)
 #
 # Environment knobs: LOAD_DURATION (wrk seconds per run, default 10),
 # LOAD_SLOW_STREAMS (default 1000), LOAD_TTFB_REQUESTS (default 2000),
@@ -344,6 +345,16 @@ put nonstream_c1_added_p50_ms "$(calc "${metric[nonstream_c1_gateway_p50_ms]} - 
 put ttfb_added_p50_ms "$(calc "${metric[ttfb_gateway_p50_ms]} - ${metric[ttfb_direct_p50_ms]}")"
 put first_delta_added_p50_ms "$(calc "${metric[first_delta_gateway_p50_ms]} - ${metric[first_delta_direct_p50_ms]}")"
 
+# Idle keep-alive connections: one request each, then 3 s of silence.
+echo "# 5. 200 idle keep-alive connections for 3 s: CPU of the server holding them"
+idle_args=(--connections 200 --requests 1 --warmup-requests 1 --ramp-ms 200 --idle-s 3)
+run_loadgen idle_direct "$sim_port" /generateAssistantResponse "$work/direct-plain.json" "$direct_headers" \
+  "${idle_args[@]}" --watch-pid "$(cat "$work/sim.pid")" --expect contextUsageEvent
+run_loadgen idle_gateway "$gw_port" /v1/messages "$work/gw-plain.json" "$gw_headers" \
+  "${idle_args[@]}" --watch-pid "$gw_pid" --expect end_turn
+put idle_keepalive_direct_cores "$(lg idle_direct idle_watch_cpu_cores)"
+put idle_keepalive_gateway_cores "$(lg idle_gateway idle_watch_cpu_cores)"
+
 [[ $(cat "/proc/$gw_pid/stat" 2>/dev/null) ]] || die "kiro-bridge (4x16) died during the run; log: $(tail -n 20 "$work/bridge-small.log")"
 stop_pid "$gw_pid"
 
@@ -435,5 +446,6 @@ row "  gateway CPU s (both rounds)" "" "$(m slow_gateway_cpu_s)" "" ""
 row "    of which user / sys" "" "$(m slow_gateway_cpu_user_s)" "$(m slow_gateway_cpu_sys_s)" ""
 row "  listen-queue overflows (host)" "" "$(m slow_host_listen_overflows)" "" ""
 row "  gateway peak RSS MB" "" "$(m slow_gateway_peak_rss_mb)" "" ""
+row "200 idle keep-alive conns, cores" "$(m idle_keepalive_direct_cores)" "$(m idle_keepalive_gateway_cores)" "" ""
 row "idle RSS MB (4 acc x 16)" "" "$(m idle_rss_4x16_mb)" "" ""
 row "idle RSS MB (10 acc x 110)" "" "$(m idle_rss_10x110_mb)" "" ""

@@ -5,7 +5,9 @@
 // all connections wait at one barrier and fire their measured requests at
 // the same instant. Per request it records the time to the first body byte,
 // the time until the body first contains a marker string, and the time to
-// completion. Prints one "name value" line per metric.
+// completion. Prints one "name value" line per metric. With --idle-s, the
+// warmed-up connections first sit idle (keep-alive, no request) for that
+// long while the CPU time of --watch-pid is measured.
 
 #include <algorithm>
 #include <barrier>
@@ -14,12 +16,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include <httplib.h>
 
@@ -42,6 +47,8 @@ struct options {
   std::string marker;      ///< time-to-marker is measured when set
   std::string expect;      ///< a body without it counts as an error
   int timeout_s = 60;
+  int idle_s = 0;      ///< idle keep-alive time between warm-up and measured round
+  int watch_pid = 0;   ///< whose CPU time the idle window measures
 };
 
 struct sample {
@@ -89,7 +96,7 @@ void usage() {
   std::cerr << "usage: kb-loadgen --port N --path P --body-file F [--host H]\n"
                "  [--header 'K: V']... [--connections N] [--requests M]\n"
                "  [--warmup-requests K] [--ramp-ms R] [--marker S] [--expect S]\n"
-               "  [--timeout-s T]\n";
+               "  [--timeout-s T] [--idle-s S --watch-pid PID]\n";
 }
 
 std::optional<options> parse_args(int argc, char** argv) {
@@ -131,6 +138,10 @@ std::optional<options> parse_args(int argc, char** argv) {
       o.expect = v;
     else if (a == "--timeout-s")
       good = parse_int(v, 1, o.timeout_s);
+    else if (a == "--idle-s")
+      good = parse_int(v, 0, o.idle_s);
+    else if (a == "--watch-pid")
+      good = parse_int(v, 1, o.watch_pid);
     else {
       std::cerr << "kb-loadgen: unknown argument " << a << "\n";
       return std::nullopt;
@@ -145,6 +156,22 @@ std::optional<options> parse_args(int argc, char** argv) {
     return std::nullopt;
   }
   return o;
+}
+
+/// utime + stime of `pid` in clock ticks, or -1.
+long cpu_ticks(int pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>(in), {}};
+  auto close = text.rfind(')');
+  if (close == std::string::npos)
+    return -1;
+  std::istringstream fields{text.substr(close + 2)};
+  std::string skip;
+  for (int i = 0; i < 11; ++i)
+    fields >> skip; // state .. cmajflt
+  long utime = -1, stime = -1;
+  fields >> utime >> stime;
+  return utime < 0 || stime < 0 ? -1 : utime + stime;
 }
 
 double ms_since(clock_type::time_point start) {
@@ -295,6 +322,15 @@ int main(int argc, char** argv) {
   warm_done.arrive_and_wait();
   state.warmup.wall_s =
       std::chrono::duration<double>(clock_type::now() - warm_start).count();
+  if (o.idle_s > 0) {
+    auto before = o.watch_pid > 0 ? cpu_ticks(o.watch_pid) : -1;
+    std::this_thread::sleep_for(std::chrono::seconds(o.idle_s));
+    auto after = o.watch_pid > 0 ? cpu_ticks(o.watch_pid) : -1;
+    if (before >= 0 && after >= 0)
+      std::printf("idle_watch_cpu_cores %.3f\n", static_cast<double>(after - before) /
+                                                     static_cast<double>(sysconf(_SC_CLK_TCK)) /
+                                                     o.idle_s);
+  }
   const auto start = clock_type::now();
   go.arrive_and_wait();
   for (auto& t : threads)
