@@ -27,6 +27,21 @@ bool wait_for(int fd, short events, int timeout_ms) {
   return n > 0;
 }
 
+/// Runs a non-blocking socket call, waiting (up to `timeout_ms`) for
+/// `events` whenever the socket is not ready; -1 on an error or a timeout.
+template <class Call>
+ssize_t when_ready(int fd, short events, int timeout_ms, Call call) {
+  while (true) {
+    auto n = call();
+    if (n >= 0)
+      return n;
+    if (errno == EINTR)
+      continue;
+    if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_for(fd, events, timeout_ms))
+      return -1;
+  }
+}
+
 int to_ms(time_t sec, time_t usec) {
   return static_cast<int>(sec * 1000 + usec / 1000);
 }
@@ -90,16 +105,9 @@ public:
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    while (true) {
-      auto n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0)
-        return n;
-      if (errno == EINTR)
-        continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-          !wait_for(sock_, POLLOUT, write_timeout_ms_))
-        return -1;
-    }
+    return when_ready(sock_, POLLOUT, write_timeout_ms_, [&] {
+      return ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    });
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -122,16 +130,8 @@ public:
 
 private:
   ssize_t receive(char* into, size_t size) {
-    while (true) {
-      auto n = ::recv(sock_, into, size, MSG_DONTWAIT);
-      if (n >= 0)
-        return n;
-      if (errno == EINTR)
-        continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-          !wait_for(sock_, POLLIN, read_timeout_ms_))
-        return -1;
-    }
+    return when_ready(sock_, POLLIN, read_timeout_ms_,
+                      [&] { return ::recv(sock_, into, size, MSG_DONTWAIT); });
   }
 
   template <class Lookup>
