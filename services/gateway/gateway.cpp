@@ -75,13 +75,15 @@ void record_request(std::string_view route, int status, std::string_view model,
                                    {"model", std::string{model}}});
   m.observe(metrics::names::request_duration, {{"route", std::string{route}}},
             seconds.count());
+  auto level = status >= 500 ? log::level::warn : log::level::info;
+  if (!log::enabled(level))
+    return;
   std::ostringstream line;
   line << route << " " << status << " model=" << (model.empty() ? "-" : model)
        << " ms=" << static_cast<int64_t>(seconds.count() * 1000);
   if (!detail.empty())
     line << " " << detail;
-  log::event(log::category::claude_code, status >= 500 ? log::level::warn : log::level::info,
-             request_id, {}, line.str());
+  log::event(log::category::claude_code, level, request_id, {}, line.str());
 }
 
 /// Sinks waiting for their next request. A scoped actor per request would
@@ -173,10 +175,11 @@ struct reply_session {
       detail += " error=" + std::string{err.type()};
     }
     record_request("/v1/messages", status, upstream_model, started, request_id, detail);
-    log::event(log::category::kiro_api, error ? log::level::warn : log::level::info,
-               request_id, account,
-               "generate model=" + upstream_model +
-                 (error ? " failed " + std::string{api_error{*error, {}}.type()} : " ok"));
+    auto level = error ? log::level::warn : log::level::info;
+    if (log::enabled(level))
+      log::event(log::category::kiro_api, level, request_id, account,
+                 "generate model=" + upstream_model +
+                   (error ? " failed " + std::string{api_error{*error, {}}.type()} : " ok"));
   }
 
   void fail(api_error err) {
