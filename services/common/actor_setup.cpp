@@ -9,7 +9,6 @@ namespace kb {
 
 void configure_actor_system(caf::actor_system_config& cfg, size_t threads) {
   add_message_types(cfg);
-  cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", threads);
   cfg.set("logger.console", caf::atom("none"));
 }
