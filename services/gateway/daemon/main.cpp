@@ -67,22 +67,24 @@ int main(int argc, char** argv) {
   gateway.register_routes(server);
   serve_health(server, link, gateway);
 
-  // A gateway keeps its own copy of apiKeys and the model mapping: with
-  // watchConfig it follows the files; the supervisor reloads its own keys.
-  std::unique_ptr<kb::admin::config_watcher> watcher;
-  if (conf.server.watch_config) {
-    watcher = std::make_unique<kb::admin::config_watcher>(
-      args.config_dir, std::vector<std::string>{"server-config.json", "model-mapping.json"},
-      std::chrono::milliseconds(500), [&gateway, dir = args.config_dir] {
-        auto next = kb::load_service_config(dir);
-        if (!next) {
-          KB_WARN("gateway", "config files changed but are not valid: " << next.error);
-          return;
-        }
-        gateway.update(kb::gw::make_gateway_settings(*next.value));
-        KB_INFO("gateway", "config files changed: settings reloaded");
-      });
-  }
+  // A gateway keeps its own copy of apiKeys and the model mapping. Edits
+  // through kiro-admin (another process) reach it only through the files, so
+  // it always follows them, watchConfig or not; the supervisor reloads its
+  // own keys when told.
+  auto watcher = std::make_unique<kb::admin::config_watcher>(
+    args.config_dir, std::vector<std::string>{"server-config.json", "model-mapping.json"},
+    std::chrono::milliseconds(500), [&gateway, dir = args.config_dir] {
+      auto next = kb::load_service_config(dir);
+      if (!next) {
+        KB_WARN("gateway", "config files changed but are not valid: " << next.error);
+        return;
+      }
+      gateway.update(kb::gw::make_gateway_settings(*next.value));
+      KB_INFO("gateway", "config files changed: settings reloaded");
+    });
+  if (!watcher->active())
+    KB_WARN("gateway", "cannot watch " << args.config_dir
+                                       << ": apiKeys and model mapping edits need a restart");
 
   int port = kb::bind_http(server, conf.server.host, conf.server.port);
   if (port < 0) {

@@ -405,6 +405,45 @@ TEST_CASE("workersPerAccount changes by hot reload through kiro-admin") {
   CHECK(workers() == 5);
 }
 
+TEST_CASE("a model mapping added through kiro-admin reaches a split gateway") {
+  split_stack stack;
+  REQUIRE(stack.start_supervisor());
+  auto gateway = stack.start_client("kiro-gateway");
+  auto admin = stack.start_client("kiro-admin");
+  REQUIRE(wait_connected(gateway, 10s));
+  httplib::Client sim_cli{"127.0.0.1", stack.sim->http_port()};
+  auto haiku_calls = [&] {
+    auto r = sim_cli.Get("/__sim/requests");
+    REQUIRE(r);
+    size_t n = 0;
+    for (auto at = r->body.find("claude-haiku-4.5"); at != std::string::npos;
+         at = r->body.find("claude-haiku-4.5", at + 1))
+      ++n;
+    return n;
+  };
+  auto before = haiku_calls();
+  auto admin_cli = client_of(admin);
+  auto put = admin_cli.Put("/api/models/team-fast", json{{"kiro", "claude-haiku-4.5"}}.dump(),
+                           "application/json");
+  REQUIRE(put);
+  REQUIRE(put->status == 200);
+  // watchConfig is off: the gateway follows the file the admin wrote anyway.
+  auto cli = client_of(gateway);
+  auto request = hello("which model?");
+  request["model"] = "team-fast";
+  bool mapped = false;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!mapped && std::chrono::steady_clock::now() < deadline) {
+    auto r = post_messages(cli, request);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    mapped = haiku_calls() > before;
+    if (!mapped)
+      std::this_thread::sleep_for(200ms);
+  }
+  CHECK(mapped);
+}
+
 TEST_CASE("every split daemon exits 0 on SIGTERM") {
   split_stack stack;
   REQUIRE(stack.start_supervisor());
