@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -127,20 +126,10 @@ int main(int argc, char** argv) {
   KB_INFO("bridge", "listening on " << conf.server.host << ":" << port
                                     << ", config " << opts->config_dir);
 
-  std::thread signals{[&] {
-    auto sig = kb::wait_for_termination_signal();
-    KB_INFO("bridge", "signal " << sig << ": draining "
-                                << gateway.in_flight() << " request(s)");
-    kb::exit_after_drain_timeout(conf.drain_timeout_ms);
-    server.stop();
-  }};
-  server.listen_after_bind();
-  // listen returns once every connection's thread has finished: drained.
-  // If it returned for another reason, wake the signal thread ourselves.
-  if (server.is_running())
-    server.stop();
-  kb::request_termination();
-  signals.join();
+  kb::serve_until_terminated(server, conf.drain_timeout_ms, [&gateway](int sig) {
+    KB_INFO("bridge", "signal " << sig << ": draining " << gateway.in_flight()
+                                << " request(s)");
+  });
   watcher.reset();
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);

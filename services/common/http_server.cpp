@@ -1,11 +1,13 @@
 #include "services/common/http_server.hpp"
 
 #include <exception>
+#include <thread>
 
 #include <httplib.h>
 
 #include "services/common/ids.hpp"
 #include "services/common/log.hpp"
+#include "services/common/signals.hpp"
 #include "shared/common/api_error.hpp"
 
 namespace kb {
@@ -59,6 +61,23 @@ void configure_http_server(httplib::Server& server,
     res.set_content(to_json(api_error{error_kind::api, "internal error"}, rid),
                     "application/json");
   });
+}
+
+void serve_until_terminated(httplib::Server& server, long long drain_timeout_ms,
+                            const std::function<void(int)>& on_signal) {
+  std::thread signals{[&] {
+    auto sig = wait_for_termination_signal();
+    on_signal(sig);
+    exit_after_drain_timeout(drain_timeout_ms);
+    server.stop();
+  }};
+  server.listen_after_bind();
+  // listen returns once every connection's thread has finished: drained.
+  // If it returned for another reason, wake the signal thread ourselves.
+  if (server.is_running())
+    server.stop();
+  request_termination();
+  signals.join();
 }
 
 int bind_http(httplib::Server& server, const std::string& host, int port) {

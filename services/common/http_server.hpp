@@ -5,6 +5,7 @@
 // Anthropic's JSON shape (also for routes that do not exist).
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include <httplib.h>
@@ -26,5 +27,13 @@ void configure_http_server(httplib::Server& server, const http_server_options& o
 /// Binds `server` to host:port (port 0 = any free port); returns the bound
 /// port, or -1 when it cannot listen there.
 int bind_http(httplib::Server& server, const std::string& host, int port);
+
+/// Serves the bound `server` until SIGTERM or SIGINT (blocked with
+/// block_termination_signals()). Then `on_signal(sig)` runs (log, drain
+/// what the daemon owns), the server stops taking connections and returns
+/// once its connections are done; a drain longer than `drain_timeout_ms`
+/// ends the process with exit code 0.
+void serve_until_terminated(httplib::Server& server, long long drain_timeout_ms,
+                            const std::function<void(int)>& on_signal);
 
 } // namespace kb

@@ -6,7 +6,6 @@
 // finish the requests in flight, then exit 0.
 
 #include <iostream>
-#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -23,7 +22,6 @@
 #include "services/common/http_server.hpp"
 #include "services/common/log.hpp"
 #include "services/common/service_config.hpp"
-#include "services/common/signals.hpp"
 
 namespace {
 
@@ -78,17 +76,9 @@ int main(int argc, char** argv) {
             << " supervisor=" << link_opts.host << ":" << link_opts.port << std::endl;
   KB_INFO("admin", "listening on " << host << ":" << port);
 
-  std::thread signals{[&] {
-    auto sig = kb::wait_for_termination_signal();
+  kb::serve_until_terminated(server, conf.drain_timeout_ms, [](int sig) {
     KB_INFO("admin", "signal " << sig << ": stopping");
-    kb::exit_after_drain_timeout(conf.drain_timeout_ms);
-    server.stop();
-  }};
-  server.listen_after_bind();
-  if (server.is_running())
-    server.stop();
-  kb::request_termination();
-  signals.join();
+  });
   watcher.reset();
   link.stop();
   caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);

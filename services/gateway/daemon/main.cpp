@@ -5,7 +5,6 @@
 // supervisor is connected. SIGTERM drains in-flight streams, then exit 0.
 
 #include <iostream>
-#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -19,7 +18,6 @@
 #include "services/common/http_server.hpp"
 #include "services/common/log.hpp"
 #include "services/common/service_config.hpp"
-#include "services/common/signals.hpp"
 #include "services/gateway/gateway_setup.hpp"
 
 namespace {
@@ -97,18 +95,10 @@ int main(int argc, char** argv) {
             << " supervisor=" << link_opts.host << ":" << link_opts.port << std::endl;
   KB_INFO("gateway", "listening on " << conf.server.host << ":" << port);
 
-  std::thread signals{[&] {
-    auto sig = kb::wait_for_termination_signal();
+  kb::serve_until_terminated(server, conf.drain_timeout_ms, [&gateway](int sig) {
     KB_INFO("gateway", "signal " << sig << ": draining " << gateway.in_flight()
                                  << " request(s)");
-    kb::exit_after_drain_timeout(conf.drain_timeout_ms);
-    server.stop();
-  }};
-  server.listen_after_bind();
-  if (server.is_running())
-    server.stop();
-  kb::request_termination();
-  signals.join();
+  });
   watcher.reset();
   link.stop();
   KB_INFO("gateway", "stopped");

@@ -24,7 +24,6 @@
 #include "services/common/http_server.hpp"
 #include "services/common/log.hpp"
 #include "services/common/service_config.hpp"
-#include "services/common/signals.hpp"
 #include "services/supervisor/supervisor_setup.hpp"
 
 namespace {
@@ -125,17 +124,10 @@ int main(int argc, char** argv) {
   KB_INFO("supervisor", "published on " << bind << ":" << port << ", health on "
                                         << health_port << ", config " << args.config_dir);
 
-  std::thread signals{[&] {
-    auto sig = kb::wait_for_termination_signal();
+  kb::serve_until_terminated(health, conf.drain_timeout_ms, [&](int sig) {
     KB_INFO("supervisor", "signal " << sig << ": draining");
     drain(sys, supervisor, std::chrono::milliseconds(conf.drain_timeout_ms));
-    health.stop();
-  }};
-  health.listen_after_bind();
-  if (health.is_running())
-    health.stop();
-  kb::request_termination();
-  signals.join();
+  });
   sys.middleman().unpublish(supervisor, static_cast<uint16_t>(port));
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
   KB_INFO("supervisor", "stopped");
