@@ -110,8 +110,6 @@ public:
   }
 
   void give_back(std::unique_ptr<caf::scoped_actor> sink) {
-    if ((*sink)->mailbox().size() > 0)
-      return; // a stray message: let this one die
     std::lock_guard<std::mutex> guard{mutex_};
     if (idle_.size() < max_idle)
       idle_.push_back(std::move(sink));
