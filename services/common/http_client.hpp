@@ -2,16 +2,17 @@
 
 // Outbound HTTP(S) for the blocking actors (workers, maintainers): one
 // keep-alive connection per client, TLS verified against the system CAs or
-// a configured CA file.
+// a configured CA file, requests sent in one segment (services/http).
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace httplib {
-class Client;
+class ClientImpl;
 }
 
 namespace kb {
@@ -60,10 +61,19 @@ public:
 
 private:
   std::string base_url_;
-  std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<httplib::ClientImpl> client_;
 };
 
 /// Splits "https://host:port/path?q" into ("https://host:port", "/path?q").
 std::pair<std::string, std::string> split_url(const std::string& url);
+
+/// "https://host[:port]" (host may be a bracketed IPv6 address) as its parts;
+/// nullopt unless the scheme is http or https and the port is valid.
+struct origin {
+  bool tls = false;
+  std::string host;
+  int port = 0;
+};
+std::optional<origin> parse_origin(const std::string& base_url);
 
 } // namespace kb

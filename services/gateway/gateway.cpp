@@ -7,7 +7,6 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/after.hpp>
-#include <caf/scoped_actor.hpp>
 #include <httplib.h>
 
 #include "proto/atoms.hpp"
@@ -16,6 +15,7 @@
 #include "services/common/log.hpp"
 #include "services/common/metrics.hpp"
 #include "services/gateway/model_catalog.hpp"
+#include "services/gateway/reply_sink.hpp"
 #include "shared/claude/messages_request.hpp"
 #include "shared/claude/models.hpp"
 #include "shared/reply/assembler.hpp"
@@ -86,42 +86,6 @@ void record_request(std::string_view route, int status, std::string_view model,
   log::event(log::category::claude_code, level, request_id, {}, line.str());
 }
 
-/// Sinks waiting for their next request. A scoped actor per request would
-/// cost a spawn, a monitor and a wake-up of CAF's clock thread on
-/// destruction. A sink goes back once its request got its final message
-/// (`done` or `failed`); a late message for an earlier request names that
-/// request and is dropped (see pump).
-class sink_pool {
-public:
-  explicit sink_pool(caf::actor_system& sys) : sys_(sys) {
-    // nop
-  }
-
-  std::unique_ptr<caf::scoped_actor> take() {
-    {
-      std::lock_guard<std::mutex> guard{mutex_};
-      if (!idle_.empty()) {
-        auto sink = std::move(idle_.back());
-        idle_.pop_back();
-        return sink;
-      }
-    }
-    return std::make_unique<caf::scoped_actor>(sys_);
-  }
-
-  void give_back(std::unique_ptr<caf::scoped_actor> sink) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    if (idle_.size() < max_idle)
-      idle_.push_back(std::move(sink));
-  }
-
-private:
-  static constexpr size_t max_idle = 1024;
-  caf::actor_system& sys_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<caf::scoped_actor>> idle_;
-};
-
 /// One reply in the making: the sink actor the worker sends to, and the
 /// assembler that turns its events into SSE (or one JSON message).
 struct reply_session {
@@ -130,7 +94,7 @@ struct reply_session {
     // nop
   }
   std::shared_ptr<sink_pool> pool;
-  std::unique_ptr<caf::scoped_actor> sink;
+  std::unique_ptr<sink_slot> sink;
   reply::assembler assembler;
   std::string request_id;
   std::string out;  ///< SSE bytes waiting to be written
@@ -154,7 +118,7 @@ struct reply_session {
       pool->give_back(std::move(sink));
   }
 
-  caf::scoped_actor& self() {
+  sink_slot& self() {
     return *sink;
   }
 
@@ -345,8 +309,7 @@ struct gateway::impl {
     session->started = started;
     bool stream = conv.stream;
     auto& sink = session->self();
-    sink->send(supervisor, atom::generate::value, std::move(conv),
-               caf::actor_cast<caf::actor>(sink));
+    sink->send(supervisor, atom::generate::value, std::move(conv), sink.handle());
     if (stream)
       serve_stream(*s, session, res);
     else

@@ -1,14 +1,14 @@
 #include "services/supervisor/worker.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
-#include <caf/spawn_options.hpp>
 
 #include "proto/atoms.hpp"
 #include "proto/inspect.hpp"
 #include "services/common/ids.hpp"
 #include "services/common/log.hpp"
+#include "services/common/quick_wake_actor.hpp"
 #include "services/supervisor/messages.hpp"
 #include "shared/kiro/request_builder.hpp"
 #include "shared/upstream/events.hpp"
@@ -21,7 +21,6 @@ namespace {
 constexpr size_t max_batch_events = 64;
 
 struct worker_state {
-  static inline const char* name = "account-worker";
   worker_config cfg;
   std::unique_ptr<http_client> client;
   std::string path_prefix;
@@ -152,32 +151,48 @@ call_outcome perform_call(worker_state& st, dispatch& d) {
   return out;
 }
 
-caf::behavior worker_behavior(caf::stateful_actor<worker_state>* self,
-                              worker_config cfg) {
-  auto& st = self->state;
-  auto [base, prefix] = split_url(cfg.api_base_url);
-  st.path_prefix = prefix == "/" ? "" : prefix;
-  st.client = std::make_unique<http_client>(base, cfg.http);
-  st.cfg = std::move(cfg);
-  return {
-    [self](atom::run, dispatch& d) -> call_outcome {
-      auto& st = self->state;
-      if (!st.client->valid()) {
-        call_outcome out;
-        out.result = call_result::upstream_failed;
-        out.failure = {failure_class::network, 0, "",
-                       "invalid Kiro API URL " + st.cfg.api_base_url};
-        return out;
-      }
-      return perform_call(st, d);
-    },
-  };
-}
+/// A detached actor: it blocks in the upstream call. Built on
+/// quick_wake_actor, so a dispatch wakes its thread once, not twice.
+class worker_actor final : public quick_wake_actor {
+public:
+  worker_actor(caf::actor_config& cfg, worker_config wc) : quick_wake_actor(cfg) {
+    auto [base, prefix] = split_url(wc.api_base_url);
+    state_.path_prefix = prefix == "/" ? "" : prefix;
+    state_.client = std::make_unique<http_client>(base, wc.http);
+    state_.cfg = std::move(wc);
+  }
+
+  const char* name() const override {
+    return "account-worker";
+  }
+
+  void act() override {
+    bool running = true;
+    receive_while(running)(
+      [this](atom::run, dispatch& d) -> call_outcome {
+        if (!state_.client->valid()) {
+          call_outcome out;
+          out.result = call_result::upstream_failed;
+          out.failure = {failure_class::network, 0, "",
+                         "invalid Kiro API URL " + state_.cfg.api_base_url};
+          return out;
+        }
+        return perform_call(state_, d);
+      },
+      [&](caf::exit_msg& msg) {
+        running = false;
+        fail_state(std::move(msg.reason));
+      });
+  }
+
+private:
+  worker_state state_;
+};
 
 } // namespace
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_config cfg) {
-  return sys.spawn<caf::detached>(worker_behavior, std::move(cfg));
+  return sys.spawn<worker_actor>(std::move(cfg));
 }
 
 } // namespace kb::sup

@@ -1,0 +1,230 @@
+#include "services/http/socket_stream.hpp"
+
+#include <netdb.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+namespace kb {
+
+namespace {
+
+/// Held-back writes are capped: a bigger first write goes out at once.
+constexpr size_t max_held_bytes = 16384;
+
+/// Runs a non-blocking socket call, waiting (up to `timeout_ms`) for
+/// `events` whenever the socket is not ready; -1 on an error or a timeout.
+template <class Call>
+ssize_t when_ready(int fd, short events, int timeout_ms, Call call) {
+  while (true) {
+    auto n = call();
+    if (n >= 0)
+      return n;
+    if (errno == EINTR)
+      continue;
+    if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_for(fd, events, timeout_ms))
+      return -1;
+  }
+}
+
+std::optional<socket_stream::endpoint> endpoint_of(const sockaddr_storage& addr,
+                                                   socklen_t len) {
+  socket_stream::endpoint e;
+  if (addr.ss_family == AF_INET)
+    e.port = ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
+  else if (addr.ss_family == AF_INET6)
+    e.port = ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port);
+  else
+    return std::nullopt;
+  std::array<char, NI_MAXHOST> host{};
+  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host.data(),
+                    static_cast<socklen_t>(host.size()), nullptr, 0, NI_NUMERICHOST) != 0)
+    return std::nullopt;
+  e.ip = host.data();
+  return e;
+}
+
+template <class Lookup>
+socket_stream::endpoint lookup(int sock, Lookup fn) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (fn(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    if (auto e = endpoint_of(addr, len))
+      return *e;
+  return {};
+}
+
+} // namespace
+
+bool wait_for(int fd, short events, int timeout_ms) {
+  pollfd p{fd, events, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, timeout_ms);
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+socket_stream::socket_stream(int sock, int read_timeout_ms, int write_timeout_ms)
+  : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {
+  // nop
+}
+
+socket_stream::socket_stream(int sock, ssl_st* tls, int read_timeout_ms,
+                             int write_timeout_ms)
+  : socket_stream(sock, read_timeout_ms, write_timeout_ms) {
+  tls_ = tls;
+}
+
+socket_stream::~socket_stream() {
+  flush();
+}
+
+bool socket_stream::flush() {
+  if (held_.empty())
+    return !failed_;
+  std::string bytes;
+  bytes.swap(held_);
+  return send_all(bytes.data(), bytes.size(), nullptr, 0);
+}
+
+bool socket_stream::is_readable() const {
+  const_cast<socket_stream*>(this)->flush();
+  return has_buffered_input() || (tls_ && SSL_pending(tls_) > 0) ||
+         wait_for(sock_, POLLIN, read_timeout_ms_);
+}
+
+bool socket_stream::is_writable() const {
+  // Writes wait for the socket themselves; a gone peer shows as a failed
+  // write. This is also where a chunked body's header block leaves.
+  return const_cast<socket_stream*>(this)->flush();
+}
+
+ssize_t socket_stream::read(char* ptr, size_t size) {
+  if (!flush())
+    return -1;
+  message_started_ = false;
+  if (!has_buffered_input()) {
+    auto n = receive(input_.data(), input_.size());
+    if (n <= 0)
+      return n;
+    begin_ = 0;
+    end_ = static_cast<size_t>(n);
+  }
+  auto n = std::min(size, end_ - begin_);
+  std::copy_n(input_.data() + begin_, n, ptr);
+  begin_ += n;
+  return static_cast<ssize_t>(n);
+}
+
+ssize_t socket_stream::write(const char* ptr, size_t size) {
+  if (!message_started_ && size <= max_held_bytes) {
+    message_started_ = true;
+    held_.assign(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  message_started_ = true;
+  std::string bytes;
+  bytes.swap(held_);
+  if (!send_all(bytes.data(), bytes.size(), ptr, size))
+    return -1;
+  return static_cast<ssize_t>(size);
+}
+
+ssize_t socket_stream::receive(char* into, size_t size) {
+  if (!tls_)
+    return when_ready(sock_, POLLIN, read_timeout_ms_,
+                      [&] { return ::recv(sock_, into, size, MSG_DONTWAIT); });
+  // The socket blocks (httplib's TLS sockets do): wait for it only when
+  // OpenSSL holds no decrypted bytes.
+  if (SSL_pending(tls_) == 0 && !wait_for(sock_, POLLIN, read_timeout_ms_))
+    return -1;
+  auto n = SSL_read(tls_, into, static_cast<int>(std::min<size_t>(size, INT_MAX)));
+  if (n > 0)
+    return n;
+  return SSL_get_error(tls_, n) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+}
+
+bool socket_stream::send_all_tls(const char* a, size_t a_len, const char* b, size_t b_len) {
+  // One TLS record for header block and body where they fit.
+  std::string joined;
+  if (a_len > 0 && b_len > 0) {
+    joined.reserve(a_len + b_len);
+    joined.append(a, a_len).append(b, b_len);
+    a = joined.data();
+    a_len = joined.size();
+  } else if (a_len == 0) {
+    a = b;
+    a_len = b_len;
+  }
+  while (a_len > 0) {
+    if (!wait_for(sock_, POLLOUT, write_timeout_ms_))
+      return false;
+    auto n = SSL_write(tls_, a, static_cast<int>(std::min<size_t>(a_len, INT_MAX)));
+    if (n <= 0)
+      return false;
+    a += n;
+    a_len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool socket_stream::send_all(const char* a, size_t a_len, const char* b, size_t b_len) {
+  if (failed_)
+    return false;
+  if (tls_) {
+    failed_ = !send_all_tls(a, a_len, b, b_len);
+    return !failed_;
+  }
+  iovec parts[2] = {{const_cast<char*>(a), a_len}, {const_cast<char*>(b), b_len}};
+  iovec* next = parts;
+  int count = 2;
+  while (count > 0) {
+    if (next->iov_len == 0) {
+      ++next;
+      --count;
+      continue;
+    }
+    msghdr msg{};
+    msg.msg_iov = next;
+    msg.msg_iovlen = static_cast<size_t>(count);
+    auto n = when_ready(sock_, POLLOUT, write_timeout_ms_,
+                        [&] { return ::sendmsg(sock_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT); });
+    if (n < 0) {
+      failed_ = true;
+      return false;
+    }
+    auto sent = static_cast<size_t>(n);
+    while (count > 0 && sent >= next->iov_len) {
+      sent -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + sent;
+      next->iov_len -= sent;
+    }
+  }
+  return true;
+}
+
+void socket_stream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  if (!remote_)
+    remote_ = lookup(sock_, ::getpeername);
+  ip = remote_->ip;
+  port = remote_->port;
+}
+
+void socket_stream::get_local_ip_and_port(std::string& ip, int& port) const {
+  if (!local_)
+    local_ = lookup(sock_, ::getsockname);
+  ip = local_->ip;
+  port = local_->port;
+}
+
+} // namespace kb
