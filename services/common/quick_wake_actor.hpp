@@ -6,10 +6,11 @@
 // the mailbox mutex: the woken thread runs, finds the mutex taken, sleeps
 // again and needs a second wake-up from the unlock. Every hop to a worker
 // or a gateway sink paid two context switches for one message. Here the
-// sender passes the mutex before it signals, so the reader wakes once.
+// sender that unblocks the reader sets a flag and wakes it with one futex
+// call; no lock is involved.
 
-#include <condition_variable>
-#include <mutex>
+#include <atomic>
+#include <cstdint>
 
 #include <caf/blocking_actor.hpp>
 
@@ -24,11 +25,10 @@ public:
   bool await_data(timeout_type timeout) override;
 
 private:
-  /// Guards nothing but the hand-off: a sender that unblocked the reader
-  /// takes it once, so the reader is either still checking the mailbox
-  /// (and sees the message) or already waiting (and gets the signal).
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
+  /// Set by the sender that took the mailbox out of `blocked`. A timed wait
+  /// that gave up may leave it set; the next wait clears it and re-checks
+  /// the mailbox.
+  std::atomic<uint32_t> woken_{0};
 };
 
 } // namespace kb

@@ -137,9 +137,11 @@ ssize_t socket_stream::write(const char* ptr, size_t size) {
 }
 
 ssize_t socket_stream::receive(char* into, size_t size) {
+  // httplib's sockets block with SO_RCVTIMEO set to the read timeout: one
+  // recv waits for the bytes (a non-blocking socket falls back to poll).
   if (!tls_)
     return when_ready(sock_, POLLIN, read_timeout_ms_,
-                      [&] { return ::recv(sock_, into, size, MSG_DONTWAIT); });
+                      [&] { return ::recv(sock_, into, size, 0); });
   // The socket blocks (httplib's TLS sockets do): wait for it only when
   // OpenSSL holds no decrypted bytes.
   if (SSL_pending(tls_) == 0 && !wait_for(sock_, POLLIN, read_timeout_ms_))

@@ -21,8 +21,8 @@ namespace kb {
 /// in one segment, so the peer wakes once per message instead of twice.
 /// Held bytes are flushed by the next write, by any read or readiness check
 /// (a chunked body or `100 Continue` is never held up), or by `flush()`.
-/// Every socket call tries first and polls only when the socket is not ready
-/// (TLS: when OpenSSL has no decrypted bytes pending).
+/// Writes try first and poll only when the socket is not ready; reads wait
+/// in recv (TLS: poll only when OpenSSL has no decrypted bytes pending).
 class socket_stream final : public httplib::Stream {
 public:
   socket_stream(int sock, int read_timeout_ms, int write_timeout_ms);
