@@ -8,8 +8,8 @@
 
 namespace kb {
 
-/// Our message types, a scheduler of `threads` threads and CAF's own
-/// console logger off. Call on the config before creating the actor system.
+/// Our message types, a scheduler of `threads` threads that sleep as soon
+/// as their short spin finds nothing, and CAF's own console logger off. Call on the config before creating the actor system.
 ///
 /// The scheduler keeps CAF's default, work stealing: measured against work
 /// sharing (tests/bench/load.sh, perf stat), its polling thread costs ~1.5
