@@ -57,7 +57,7 @@ private:
   ssl_st* tls_ = nullptr;
   int read_timeout_ms_;
   int write_timeout_ms_;
-  std::array<char, 16384> input_{};
+  std::array<char, 16384> input_; // not zeroed: a stream is made per upstream call
   size_t begin_ = 0;
   size_t end_ = 0;
   bool message_started_ = false; ///< a write happened since the last read

@@ -9,13 +9,16 @@
 #   1. non-stream: wrk req/s, p50/p99 (direct /generateAssistantResponse vs
 #      gateway /v1/messages), added latency and throughput ratio
 #   2. stream with 200 deltas: the same comparison
-#   3. time to first byte / first text delta, one sequential connection
+#   3. time to first byte / first text delta, one sequential connection;
+#      non-stream latency on one connection and at a fixed rate (open loop,
+#      LOAD_RATE req/s over 8 connections, latency from each scheduled start)
 #   4. 1,000 concurrent slow streams (20 chunks x 100 ms): errors, completion
 #      p50/p99, the gateway's CPU seconds and peak RSS
 #   5. idle RSS of kiro-bridge after start, and the CPU that 200 idle
 #      keep-alive client connections cost (gateway and simulator alike)
 #
 # Environment knobs: LOAD_DURATION (wrk seconds per run, default 10),
+# LOAD_RATE (the fixed-rate non-stream run's req/s, default 2000),
 # LOAD_SLOW_STREAMS (default 1000), LOAD_TTFB_REQUESTS (default 2000),
 # LOAD_KEEP_LOGS=1 keeps the work directory.
 set -euo pipefail
@@ -24,6 +27,7 @@ build_dir=${1:-build}
 duration=${LOAD_DURATION:-10}
 slow_streams=${LOAD_SLOW_STREAMS:-1000}
 ttfb_requests=${LOAD_TTFB_REQUESTS:-2000}
+rate=${LOAD_RATE:-2000}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
@@ -344,6 +348,21 @@ put nonstream_c1_gateway_p99_ms "$(lg seq_nonstream_gateway total_p99_ms)"
 put nonstream_c1_direct_p99_ms "$(lg ttfb_direct total_p99_ms)"
 put nonstream_c1_added_p50_ms "$(calc "${metric[nonstream_c1_gateway_p50_ms]} - ${metric[nonstream_c1_direct_p50_ms]}")"
 put nonstream_c1_added_p99_ms "$(calc "${metric[nonstream_c1_gateway_p99_ms]} - ${metric[nonstream_c1_direct_p99_ms]}")"
+# Loaded but not saturated: a fixed request rate, the same for both sides
+# (wrk at c32 saturates the 2 cores, so its latencies are mostly queueing).
+rate_args=(--connections 8 --requests $((rate * duration / 8)) --warmup-requests 20 --rate "$rate")
+run_loadgen rate_direct "$sim_port" /generateAssistantResponse "$work/direct-plain.json" "$direct_headers" \
+  "${rate_args[@]}" --expect contextUsageEvent
+run_loadgen rate_gateway "$gw_port" /v1/messages "$work/gw-plain.json" "$gw_headers" \
+  "${rate_args[@]}" --expect end_turn
+for side in direct gateway; do
+  put "nonstream_rate_${side}_errors" "$(lg "rate_$side" errors)"
+  put "nonstream_rate_${side}_rps" "$(lg "rate_$side" rps)"
+  put "nonstream_rate_${side}_p50_ms" "$(lg "rate_$side" total_p50_ms)"
+  put "nonstream_rate_${side}_p99_ms" "$(lg "rate_$side" total_p99_ms)"
+done
+put nonstream_rate_added_p50_ms "$(calc "${metric[nonstream_rate_gateway_p50_ms]} - ${metric[nonstream_rate_direct_p50_ms]}")"
+put nonstream_rate_added_p99_ms "$(calc "${metric[nonstream_rate_gateway_p99_ms]} - ${metric[nonstream_rate_direct_p99_ms]}")"
 put ttfb_added_p50_ms "$(calc "${metric[ttfb_gateway_p50_ms]} - ${metric[ttfb_direct_p50_ms]}")"
 put first_delta_added_p50_ms "$(calc "${metric[first_delta_gateway_p50_ms]} - ${metric[first_delta_direct_p50_ms]}")"
 
@@ -436,6 +455,9 @@ row "stream200 p99 ms" "$(m stream200_direct_p99_ms)" "$(m stream200_gateway_p99
 row "stream200 errors" "$(m stream200_direct_errors)" "$(m stream200_gateway_errors)" "" "0"
 row "non-stream p50 ms, 1 conn" "$(m nonstream_c1_direct_p50_ms)" "$(m nonstream_c1_gateway_p50_ms)" "$(m nonstream_c1_added_p50_ms)" "added <= 0.3"
 row "non-stream p99 ms, 1 conn" "$(m nonstream_c1_direct_p99_ms)" "$(m nonstream_c1_gateway_p99_ms)" "$(m nonstream_c1_added_p99_ms)" "added <= 2"
+row "non-stream p50 ms, $rate req/s" "$(m nonstream_rate_direct_p50_ms)" "$(m nonstream_rate_gateway_p50_ms)" "$(m nonstream_rate_added_p50_ms)" "added <= 0.3"
+row "non-stream p99 ms, $rate req/s" "$(m nonstream_rate_direct_p99_ms)" "$(m nonstream_rate_gateway_p99_ms)" "$(m nonstream_rate_added_p99_ms)" "added <= 2"
+row "  errors, achieved req/s" "$(m nonstream_rate_direct_errors) $(m nonstream_rate_direct_rps)" "$(m nonstream_rate_gateway_errors) $(m nonstream_rate_gateway_rps)" "" ""
 row "TTFB p50 ms" "$(m ttfb_direct_p50_ms)" "$(m ttfb_gateway_p50_ms)" "$(m ttfb_added_p50_ms)" ""
 row "first text delta p50 ms" "$(m first_delta_direct_p50_ms)" "$(m first_delta_gateway_p50_ms)" "$(m first_delta_added_p50_ms)" ""
 row "$slow_streams slow streams errors" "$(m slow_direct_errors)" "$(m slow_gateway_errors)" "" "0"

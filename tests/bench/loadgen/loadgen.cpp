@@ -7,7 +7,10 @@
 // the time until the body first contains a marker string, and the time to
 // completion. Prints one "name value" line per metric. With --idle-s, the
 // warmed-up connections first sit idle (keep-alive, no request) for that
-// long while the CPU time of --watch-pid is measured.
+// long while the CPU time of --watch-pid is measured. With --rate, the
+// measured requests leave on a fixed schedule (R per second over all
+// connections, open loop) and each latency counts from its scheduled start,
+// so a slow answer that delays the next send is not hidden.
 
 #include <algorithm>
 #include <barrier>
@@ -49,6 +52,7 @@ struct options {
   int timeout_s = 60;
   int idle_s = 0;      ///< idle keep-alive time between warm-up and measured round
   int watch_pid = 0;   ///< whose CPU time the idle window measures
+  int rate = 0;        ///< measured requests per second in all, 0 = back to back
 };
 
 struct sample {
@@ -96,7 +100,7 @@ void usage() {
   std::cerr << "usage: kb-loadgen --port N --path P --body-file F [--host H]\n"
                "  [--header 'K: V']... [--connections N] [--requests M]\n"
                "  [--warmup-requests K] [--ramp-ms R] [--marker S] [--expect S]\n"
-               "  [--timeout-s T] [--idle-s S --watch-pid PID]\n";
+               "  [--timeout-s T] [--idle-s S --watch-pid PID] [--rate R]\n";
 }
 
 std::optional<options> parse_args(int argc, char** argv) {
@@ -142,6 +146,8 @@ std::optional<options> parse_args(int argc, char** argv) {
       good = parse_int(v, 0, o.idle_s);
     else if (a == "--watch-pid")
       good = parse_int(v, 1, o.watch_pid);
+    else if (a == "--rate")
+      good = parse_int(v, 1, o.rate);
     else {
       std::cerr << "kb-loadgen: unknown argument " << a << "\n";
       return std::nullopt;
@@ -178,12 +184,12 @@ double ms_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
 }
 
-/// One POST on `client`; `error` says why it failed.
-sample run_one(httplib::Client& client, const options& o, std::string& error) {
+/// One POST on `client`, timed from `start`; `error` says why it failed.
+sample run_one(httplib::Client& client, const options& o, std::string& error,
+               clock_type::time_point start = clock_type::now()) {
   sample s;
   std::string body;
   int status = 0;
-  const auto start = clock_type::now();
   httplib::Request req;
   req.method = "POST";
   req.path = o.path;
@@ -307,7 +313,7 @@ int main(int argc, char** argv) {
   for (int c = 0; c < o.connections; ++c) {
     const auto ramp_offset = std::chrono::microseconds(
         static_cast<int64_t>(o.ramp_ms) * 1000 * c / o.connections);
-    threads.emplace_back([&, ramp_offset] {
+    threads.emplace_back([&, c, ramp_offset] {
       auto client = make_client(o);
       std::string error;
       std::this_thread::sleep_until(warm_start + ramp_offset);
@@ -315,8 +321,18 @@ int main(int argc, char** argv) {
         record(state.warmup, state.mutex, run_one(client, o, error), error);
       warm_done.arrive_and_wait();
       go.arrive_and_wait();
-      for (int i = 0; i < o.requests; ++i)
-        record(state.measured, state.mutex, run_one(client, o, error), error);
+      const auto round_start = clock_type::now();
+      for (int i = 0; i < o.requests; ++i) {
+        if (o.rate == 0) {
+          record(state.measured, state.mutex, run_one(client, o, error), error);
+          continue;
+        }
+        // Request i of connection c is number i * connections + c overall.
+        const auto due = round_start + std::chrono::nanoseconds(
+            (static_cast<int64_t>(i) * o.connections + c) * 1'000'000'000LL / o.rate);
+        std::this_thread::sleep_until(due);
+        record(state.measured, state.mutex, run_one(client, o, error, due), error);
+      }
     });
   }
   warm_done.arrive_and_wait();
