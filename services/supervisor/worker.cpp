@@ -2,6 +2,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/others.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
 
 #include "proto/atoms.hpp"
@@ -182,6 +184,10 @@ public:
       [&](caf::exit_msg& msg) {
         running = false;
         fail_state(std::move(msg.reason));
+      },
+      // A blocking actor keeps what it does not match: drop it instead.
+      caf::others >> [](caf::message_view&) -> caf::result<caf::message> {
+        return caf::sec::unexpected_message;
       });
   }
 
