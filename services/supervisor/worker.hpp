@@ -1,8 +1,9 @@
 #pragma once
 
 // A worker performs one upstream Kiro call at a time for one account over
-// its own keep-alive connection. It blocks on I/O, so it is spawned
-// detached. It answers `(run, dispatch)` with a `call_outcome`.
+// its own keep-alive connection. It blocks on I/O, so it is a blocking
+// actor with its own thread (a quick_wake_actor: one wake-up per dispatch).
+// It answers `(run, dispatch)` with a `call_outcome`.
 
 #include <string>
 
