@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test-deploy`: brings the compose stack up for real on a machine with
 # no Docker engine (podman's Docker API + docker-compose): local
-# debian:bookworm base image, `docker-compose build`, `up -d` with the demo
-# profile, a Claude request through the published port, `--scale gateway=2`
+# debian:bookworm base image, the web UI staged, `docker-compose build`, `up
+# -d` with the demo profile, a Claude request through the published port,
+# the admin API and UI, `--scale gateway=2`
 # (both replicas answer), `down`. Everything it starts is stopped on exit.
 # Prints how long each step took.
 set -euo pipefail
@@ -51,6 +52,8 @@ podman_service_start
 step "podman API up"
 bash "$here/base-image.sh"
 step "base image debian:bookworm"
+bash "$here/stage-web-ui.sh" >/dev/null
+step "web admin UI staged"
 compose build
 step "docker-compose build"
 compose up -d
@@ -85,7 +88,10 @@ fi
 curl -sf -H 'Authorization: Bearer demo-admin-token' \
   "http://127.0.0.1:$KB_ADMIN_PORT/api/accounts" | grep -q '"id":"demo"' ||
   { echo "admin API does not list the demo account" >&2; exit 1; }
-step "admin API, private supervisor port"
+# kiro-admin serves the built UI from the image, not the how-to-build page.
+curl -sf "http://127.0.0.1:$KB_ADMIN_PORT/" | grep -q '<div id="app">' ||
+  { echo "kiro-admin does not serve the web UI: $(curl -s "http://127.0.0.1:$KB_ADMIN_PORT/" | head -c 300)" >&2; exit 1; }
+step "admin API and web UI, private supervisor port"
 
 compose up -d --scale gateway=2 --no-recreate
 [ "$(compose ps -q gateway | wc -l)" -eq 2 ] || { echo "expected 2 gateways" >&2; exit 1; }
