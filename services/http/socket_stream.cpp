@@ -88,9 +88,9 @@ socket_stream::~socket_stream() {
 bool socket_stream::flush() {
   if (held_.empty())
     return !failed_;
-  std::string bytes;
-  bytes.swap(held_);
-  return send_all(bytes.data(), bytes.size(), nullptr, 0);
+  bool sent = send_all(held_.data(), held_.size(), nullptr, 0);
+  held_.clear(); // keeps its capacity for the next message
+  return sent;
 }
 
 bool socket_stream::is_readable() const {
@@ -129,11 +129,9 @@ ssize_t socket_stream::write(const char* ptr, size_t size) {
     return static_cast<ssize_t>(size);
   }
   message_started_ = true;
-  std::string bytes;
-  bytes.swap(held_);
-  if (!send_all(bytes.data(), bytes.size(), ptr, size))
-    return -1;
-  return static_cast<ssize_t>(size);
+  bool sent = send_all(held_.data(), held_.size(), ptr, size);
+  held_.clear();
+  return sent ? static_cast<ssize_t>(size) : -1;
 }
 
 ssize_t socket_stream::receive(char* into, size_t size) {
