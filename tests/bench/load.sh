@@ -244,6 +244,27 @@ run_loadgen() {
 }
 lg() { awk -v k="$2" '$1 == k { print $2 }' "$work/loadgen-$1.txt"; }
 
+# run_both NAME KIND ARGS... : the same kb-loadgen run against kiro-sim
+# (NAME_direct) and the gateway (NAME_gateway), then NAME_<side>_{errors,
+# p50_ms,p99_ms} for both. KIND is plain ("hi", JSON answer) or slow (the
+# 20 x 100 ms stream).
+run_both() {
+  local name=$1 kind=$2
+  shift 2
+  local gw_expect=end_turn
+  [[ $kind == slow ]] && gw_expect=message_stop
+  run_loadgen "${name}_direct" "$sim_port" /generateAssistantResponse "$work/direct-$kind.json" \
+    "$direct_headers" "$@" --expect contextUsageEvent
+  run_loadgen "${name}_gateway" "$gw_port" /v1/messages "$work/gw-$kind.json" "$gw_headers" \
+    "$@" --expect "$gw_expect"
+  local side
+  for side in direct gateway; do
+    put "${name}_${side}_errors" "$(lg "${name}_$side" errors)"
+    put "${name}_${side}_p50_ms" "$(lg "${name}_$side" total_p50_ms)"
+    put "${name}_${side}_p99_ms" "$(lg "${name}_$side" total_p99_ms)"
+  done
+}
+
 count_of() { { grep -a -o "$2" "$1" || true; } | wc -l; }
 
 # A single request must be complete and right before it is measured.
@@ -350,17 +371,10 @@ put nonstream_c1_added_p50_ms "$(calc "${metric[nonstream_c1_gateway_p50_ms]} - 
 put nonstream_c1_added_p99_ms "$(calc "${metric[nonstream_c1_gateway_p99_ms]} - ${metric[nonstream_c1_direct_p99_ms]}")"
 # Loaded but not saturated: a fixed request rate, the same for both sides
 # (wrk at c32 saturates the 2 cores, so its latencies are mostly queueing).
-rate_args=(--connections 8 --requests $((rate * duration / 8)) --warmup-requests 20 --rate "$rate")
-run_loadgen rate_direct "$sim_port" /generateAssistantResponse "$work/direct-plain.json" "$direct_headers" \
-  "${rate_args[@]}" --expect contextUsageEvent
-run_loadgen rate_gateway "$gw_port" /v1/messages "$work/gw-plain.json" "$gw_headers" \
-  "${rate_args[@]}" --expect end_turn
-for side in direct gateway; do
-  put "nonstream_rate_${side}_errors" "$(lg "rate_$side" errors)"
-  put "nonstream_rate_${side}_rps" "$(lg "rate_$side" rps)"
-  put "nonstream_rate_${side}_p50_ms" "$(lg "rate_$side" total_p50_ms)"
-  put "nonstream_rate_${side}_p99_ms" "$(lg "rate_$side" total_p99_ms)"
-done
+run_both nonstream_rate plain --connections 8 --requests $((rate * duration / 8)) \
+  --warmup-requests 20 --rate "$rate"
+put nonstream_rate_direct_rps "$(lg nonstream_rate_direct rps)"
+put nonstream_rate_gateway_rps "$(lg nonstream_rate_gateway rps)"
 put nonstream_rate_added_p50_ms "$(calc "${metric[nonstream_rate_gateway_p50_ms]} - ${metric[nonstream_rate_direct_p50_ms]}")"
 put nonstream_rate_added_p99_ms "$(calc "${metric[nonstream_rate_gateway_p99_ms]} - ${metric[nonstream_rate_direct_p99_ms]}")"
 put ttfb_added_p50_ms "$(calc "${metric[ttfb_gateway_p50_ms]} - ${metric[ttfb_direct_p50_ms]}")"
@@ -424,16 +438,7 @@ put slow_gateway_cpu_sys_s "$(calc "($stime_after - $stime_before) / $hz")"
 put slow_gateway_cpu_ms_per_stream "$(calc "${metric[slow_gateway_cpu_s]} * 1000 / (2 * $slow_streams)")"
 put slow_gateway_peak_rss_mb "$(calc "$(proc_field "$gw_pid" VmHWM) / 1024")"
 put slow_gateway_threads "$(proc_field "$gw_pid" Threads)"
-burst_args=(--connections "$slow_streams" --requests 1 --timeout-s 60)
-run_loadgen burst_direct "$sim_port" /generateAssistantResponse "$work/direct-slow.json" "$direct_headers" \
-  "${burst_args[@]}" --expect contextUsageEvent
-run_loadgen burst_gateway "$gw_port" /v1/messages "$work/gw-slow.json" "$gw_headers" \
-  "${burst_args[@]}" --expect message_stop
-for side in direct gateway; do
-  put "burst_${side}_errors" "$(lg "burst_$side" errors)"
-  put "burst_${side}_p50_ms" "$(lg "burst_$side" total_p50_ms)"
-  put "burst_${side}_p99_ms" "$(lg "burst_$side" total_p99_ms)"
-done
+run_both burst slow --connections "$slow_streams" --requests 1 --timeout-s 60
 kill -0 "$gw_pid" 2>/dev/null || die "kiro-bridge (10x110) died during the burst; log: $(tail -n 20 "$work/bridge-large.log")"
 put sim_status_counts "$(sim_status_counts)"
 
