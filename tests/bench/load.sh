@@ -7,7 +7,9 @@
 # and one machine-readable "load.<name> <value>" line per metric.
 #
 #   1. non-stream: wrk req/s, p50/p99 (direct /generateAssistantResponse vs
-#      gateway /v1/messages), added latency and throughput ratio
+#      gateway /v1/messages), added latency and throughput ratio; for scale,
+#      kb-passthrough (each HTTP thread forwards the body to kiro-sim itself:
+#      the same HTTP stack without translation, actors or thread hops)
 #   2. stream with 200 deltas: the same comparison
 #   3. time to first byte / first text delta, one sequential connection;
 #      non-stream latency on one connection and at a fixed rate (open loop,
@@ -41,8 +43,9 @@ build_dir=$(cd "$build_dir" && pwd)
 sim_bin=$build_dir/bin/kiro-sim
 bridge_bin=$build_dir/bin/kiro-bridge
 loadgen_bin=$build_dir/bin/kb-loadgen
-for b in "$sim_bin" "$bridge_bin" "$loadgen_bin"; do
-  [[ -x $b ]] || die "missing $b; build it first (cmake --build $build_dir --target kiro-sim kiro-bridge kb-loadgen)"
+passthrough_bin=$build_dir/bin/kb-passthrough
+for b in "$sim_bin" "$bridge_bin" "$loadgen_bin" "$passthrough_bin"; do
+  [[ -x $b ]] || die "missing $b; build it first (cmake --build $build_dir --target kiro-sim kiro-bridge kb-loadgen kb-passthrough)"
 done
 for tool in wrk curl awk; do
   command -v "$tool" >/dev/null || die "$tool is not installed (make deps installs it)"
@@ -336,6 +339,11 @@ check_gateway "$work/gw-stream200.json" 200 'event: message_stop'
 echo "# 1. non-stream, wrk -t2 -c32"
 run_wrk nonstream_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-plain.json" "$direct_headers" 32
 run_wrk nonstream_gateway "http://127.0.0.1:$gw_port/v1/messages" "$work/gw-plain.json" "$gw_headers" 32
+start_daemon passthrough "kb-passthrough listening" "$passthrough_bin" "$sim_port" "$direct_token"
+passthrough_port=$(port_of "$started_line")
+run_wrk nonstream_passthrough "http://127.0.0.1:$passthrough_port/v1/messages" "$work/direct-plain.json" "x-api-key: none" 32
+stop_pid "$(cat "$work/passthrough.pid")"
+put nonstream_passthrough_rps_ratio "$(calc "${metric[nonstream_passthrough_rps]} / ${metric[nonstream_direct_rps]}")"
 echo "# 2. stream, 200 deltas, wrk -t2 -c32"
 run_wrk stream200_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-stream200.json" "$direct_headers" 32
 run_wrk stream200_gateway "http://127.0.0.1:$gw_port/v1/messages" "$work/gw-stream200.json" "$gw_headers" 32
@@ -451,6 +459,7 @@ echo "## summary (direct = kiro-sim alone, gateway = kiro-bridge -> kiro-sim)"
 printf '%-34s %12s %12s %12s  %s\n' "metric" "direct" "gateway" "delta/ratio" "target"
 row() { printf '%-34s %12s %12s %12s  %s\n' "$@"; }
 row "non-stream req/s (c32)" "$(m nonstream_direct_rps)" "$(m nonstream_gateway_rps)" "$(m nonstream_rps_ratio)" "ratio >= 0.5"
+row "  in-thread forwarder, no actors" "" "$(m nonstream_passthrough_rps)" "$(m nonstream_passthrough_rps_ratio)" "scale: the stack's ceiling"
 row "non-stream p50 ms" "$(m nonstream_direct_p50_ms)" "$(m nonstream_gateway_p50_ms)" "$(m nonstream_added_p50_ms)" "added <= 0.3"
 row "non-stream p99 ms" "$(m nonstream_direct_p99_ms)" "$(m nonstream_gateway_p99_ms)" "$(m nonstream_added_p99_ms)" "added <= 2"
 row "non-stream errors" "$(m nonstream_direct_errors)" "$(m nonstream_gateway_errors)" "" "0"
