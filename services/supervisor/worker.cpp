@@ -20,8 +20,6 @@ namespace kb::sup {
 
 namespace {
 
-constexpr size_t max_batch_events = 64;
-
 struct worker_state {
   worker_config cfg;
   std::unique_ptr<http_client> client;
@@ -96,8 +94,7 @@ call_outcome perform_call(worker_state& st, dispatch& d) {
     if (incremental) {
       forwarded = true;
       tell_sink(d.sink, atom::events::value, d.conv->request_id, std::move(fresh));
-      fresh = {};
-      fresh.reserve(max_batch_events);
+      fresh = {}; // most batches hold a few events: grow as needed
     } else {
       held.insert(held.end(), std::make_move_iterator(fresh.begin()),
                   std::make_move_iterator(fresh.end()));
