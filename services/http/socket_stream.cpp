@@ -141,13 +141,21 @@ ssize_t socket_stream::receive(char* into, size_t size) {
     return when_ready(sock_, POLLIN, read_timeout_ms_,
                       [&] { return ::recv(sock_, into, size, 0); });
   // The socket blocks (httplib's TLS sockets do): wait for it only when
-  // OpenSSL holds no decrypted bytes.
-  if (SSL_pending(tls_) == 0 && !wait_for(sock_, POLLIN, read_timeout_ms_))
-    return -1;
-  auto n = SSL_read(tls_, into, static_cast<int>(std::min<size_t>(size, INT_MAX)));
-  if (n > 0)
-    return n;
-  return SSL_get_error(tls_, n) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+  // OpenSSL holds no decrypted bytes. A record that carried no application
+  // data (a TLS 1.3 session ticket) asks to read again.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    if (SSL_pending(tls_) == 0 && !wait_for(sock_, POLLIN, read_timeout_ms_))
+      return -1;
+    auto n = SSL_read(tls_, into, static_cast<int>(std::min<size_t>(size, INT_MAX)));
+    if (n > 0)
+      return n;
+    auto err = SSL_get_error(tls_, n);
+    if (err == SSL_ERROR_ZERO_RETURN)
+      return 0;
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+      return -1;
+  }
+  return -1;
 }
 
 bool socket_stream::send_all_tls(const char* a, size_t a_len, const char* b, size_t b_len) {
