@@ -13,6 +13,9 @@
 #include <cstdint>
 
 #include <caf/blocking_actor.hpp>
+#include <caf/others.hpp>
+#include <caf/result.hpp>
+#include <caf/sec.hpp>
 
 namespace kb {
 
@@ -30,5 +33,14 @@ private:
   /// the mailbox.
   std::atomic<uint32_t> woken_{0};
 };
+
+/// The last clause of a blocking actor's receive: a blocking actor keeps
+/// every message no clause matches, for good; this drops it (a request gets
+/// `unexpected_message`).
+inline auto drop_unmatched() {
+  return caf::others >> [](caf::message_view&) -> caf::result<caf::message> {
+    return caf::sec::unexpected_message;
+  };
+}
 
 } // namespace kb

@@ -7,8 +7,6 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/after.hpp>
-#include <caf/others.hpp>
-#include <caf/sec.hpp>
 #include <httplib.h>
 
 #include "proto/atoms.hpp"
@@ -204,11 +202,7 @@ bool pump(reply_session& s, milliseconds timeout) {
       s.settled = true;
       s.fail(std::move(err));
     },
-    // Anything else would stay in the mailbox for good (blocking actors
-    // skip what they do not match): drop it.
-    caf::others >> [](caf::message_view&) -> caf::result<caf::message> {
-      return caf::sec::unexpected_message;
-    },
+    drop_unmatched(),
     caf::after(timeout) >> [&] { got = false; });
   return got;
 }

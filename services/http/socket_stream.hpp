@@ -61,8 +61,8 @@ private:
   size_t begin_ = 0;
   size_t end_ = 0;
   bool message_started_ = false; ///< a write happened since the last read
-  mutable std::string held_;     ///< mutable: readiness checks flush it
-  mutable bool failed_ = false;
+  std::string held_; ///< httplib's const readiness checks flush it (const_cast)
+  bool failed_ = false;
   mutable std::optional<endpoint> remote_;
   mutable std::optional<endpoint> local_;
 };

@@ -2,8 +2,6 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
-#include <caf/others.hpp>
-#include <caf/sec.hpp>
 #include <caf/send.hpp>
 
 #include "proto/atoms.hpp"
@@ -182,10 +180,7 @@ public:
         running = false;
         fail_state(std::move(msg.reason));
       },
-      // A blocking actor keeps what it does not match: drop it instead.
-      caf::others >> [](caf::message_view&) -> caf::result<caf::message> {
-        return caf::sec::unexpected_message;
-      });
+      drop_unmatched());
   }
 
 private:

@@ -8,23 +8,25 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include <httplib.h>
 
 #include "services/http/http_server.hpp"
+#include "tests/support/serving.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
 /// A server on a free loopback port, answering GET /echo with the peer's
-/// address and POST /echo with the body; stopped and joined on destruction.
+/// address and POST /echo with the body, for the length of a scope.
 struct running_server {
   kb::http_server server;
   int port = 0;
-  std::thread thread;
+  std::optional<kb::test::serving> serving;
 
   explicit running_server(int keep_alive_s = 5) {
     server.set_keep_alive_timeout(keep_alive_s);
@@ -37,14 +39,7 @@ struct running_server {
     port = server.bind_to_any_port("127.0.0.1");
     REQUIRE(port > 0);
     server.widen_backlog();
-    thread = std::thread{[this] { server.listen_after_bind(); }};
-    while (!server.is_running())
-      std::this_thread::sleep_for(1ms);
-  }
-
-  ~running_server() {
-    server.stop();
-    thread.join();
+    serving.emplace(server);
   }
 };
 

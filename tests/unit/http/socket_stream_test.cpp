@@ -16,6 +16,7 @@
 #include "services/http/http_server.hpp"
 #include "services/http/socket_stream.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/serving.hpp"
 
 using namespace std::chrono_literals;
 
@@ -155,9 +156,7 @@ TEST_CASE("the plain client talks to our server over one keep-alive connection")
   server.set_keep_alive_max_count(1000);
   int port = server.bind_to_any_port("127.0.0.1");
   REQUIRE(port > 0);
-  std::thread t{[&] { server.listen_after_bind(); }};
-  while (!server.is_running())
-    std::this_thread::sleep_for(1ms);
+  kb::test::serving running{server};
   {
     kb::plain_http_client cli{"127.0.0.1", port};
     cli.set_keep_alive(true);
@@ -177,8 +176,6 @@ TEST_CASE("the plain client talks to our server over one keep-alive connection")
       CHECK(empty->status == 204); // a body-less answer is not held back
     }
   }
-  server.stop();
-  t.join();
   CHECK(bodies.size() == 20);
 }
 
@@ -194,9 +191,7 @@ TEST_CASE("the TLS client verifies the server and keeps one connection for small
   });
   int port = server.bind_to_any_port("127.0.0.1");
   REQUIRE(port > 0);
-  std::thread t{[&] { server.listen_after_bind(); }};
-  while (!server.is_running())
-    std::this_thread::sleep_for(1ms);
+  kb::test::serving running{server};
   {
     kb::tls_http_client cli{"127.0.0.1", port};
     cli.set_ca_cert_path(tls->cert.c_str());
@@ -223,6 +218,4 @@ TEST_CASE("the TLS client verifies the server and keeps one connection for small
     auto res = untrusting.Post("/echo", "x", "text/plain");
     CHECK_FALSE(res);
   }
-  server.stop();
-  t.join();
 }

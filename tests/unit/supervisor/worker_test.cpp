@@ -6,8 +6,8 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -23,6 +23,7 @@
 #include "services/supervisor/messages.hpp"
 #include "services/supervisor/worker.hpp"
 #include "shared/eventstream/codec.hpp"
+#include "tests/support/serving.hpp"
 
 using namespace std::chrono_literals;
 
@@ -34,7 +35,7 @@ struct fake_kiro {
   kb::http_server server;
   int port = 0;
   std::atomic<int> calls{0};
-  std::thread thread;
+  std::optional<kb::test::serving> serving;
   fake_kiro() {
     server.set_keep_alive_max_count(1000);
     server.Post("/generateAssistantResponse", [this](const httplib::Request& req,
@@ -49,13 +50,7 @@ struct fake_kiro {
     });
     port = server.bind_to_any_port("127.0.0.1");
     REQUIRE(port > 0);
-    thread = std::thread{[this] { server.listen_after_bind(); }};
-    while (!server.is_running())
-      std::this_thread::sleep_for(1ms);
-  }
-  ~fake_kiro() {
-    server.stop();
-    thread.join();
+    serving.emplace(server);
   }
 };
 

@@ -3,25 +3,20 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <unistd.h>
-#include <chrono>
 
 #include <httplib.h>
 
 #include "services/admin/web_ui.hpp"
+#include "tests/support/serving.hpp"
 
 namespace fs = std::filesystem;
 using kb::admin::web_target;
 
 namespace {
-
-void wait_until_running(httplib::Server& server) {
-  for (int i = 0; i < 500 && !server.is_running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-}
 
 auto exists_in(std::set<std::string> files) {
   return [files = std::move(files)](const std::string& rel) { return files.count(rel) > 0; };
@@ -32,7 +27,7 @@ auto exists_in(std::set<std::string> files) {
 struct served_ui {
   fs::path dir;
   httplib::Server server;
-  std::thread thread;
+  std::optional<kb::test::serving> serving;
   int port = 0;
 
   served_ui() {
@@ -46,12 +41,10 @@ struct served_ui {
     });
     kb::admin::register_web_ui(server, dir.string());
     port = server.bind_to_any_port("127.0.0.1");
-    thread = std::thread{[this] { server.listen_after_bind(); }};
-    wait_until_running(server);
+    serving.emplace(server);
   }
   ~served_ui() {
-    server.stop();
-    thread.join();
+    serving.reset();
     fs::remove_all(dir);
   }
   void write(const std::string& rel, const std::string& text) {
@@ -197,12 +190,9 @@ TEST_CASE("without a built UI the root says how to build it") {
   auto dir = fs::temp_directory_path() / ("kb-web-none-" + std::to_string(::getpid()));
   kb::admin::register_web_ui(server, dir.string());
   int port = server.bind_to_any_port("127.0.0.1");
-  std::thread t{[&] { server.listen_after_bind(); }};
-  wait_until_running(server);
+  kb::test::serving running{server};
   httplib::Client client{"127.0.0.1", port};
   auto res = client.Get("/dashboard");
-  server.stop();
-  t.join();
   REQUIRE(res);
   CHECK(res->status == 503);
   CHECK(res->body.find("make build") != std::string::npos);
