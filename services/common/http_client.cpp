@@ -2,24 +2,12 @@
 
 #include <charconv>
 
-#include <httplib.h>
-
-#include "services/http/http_clients.hpp"
-
 namespace kb {
 
 namespace {
 
-httplib::Headers to_httplib(const http_headers& headers) {
-  httplib::Headers out;
-  for (auto& [k, v] : headers)
-    out.emplace(k, v);
-  return out;
-}
-
-std::string describe(httplib::Error err) {
-  return httplib::to_string(err);
-}
+constexpr size_t max_buffered_body = 16u << 20;
+constexpr size_t max_error_body = 1u << 20;
 
 } // namespace
 
@@ -74,25 +62,8 @@ std::optional<origin> parse_origin(const std::string& base_url) {
 http_client::http_client(const std::string& base_url,
                          const http_client_options& opts)
   : base_url_(base_url) {
-  auto o = parse_origin(base_url);
-  if (!o)
-    return;
-  if (o->tls)
-    client_ = std::make_unique<tls_http_client>(o->host, o->port);
-  else
-    client_ = std::make_unique<plain_http_client>(o->host, o->port);
-  if (!client_->is_valid()) {
-    client_.reset();
-    return;
-  }
-  client_->set_keep_alive(true);
-  client_->set_tcp_nodelay(true);
-  client_->set_connection_timeout(std::chrono::milliseconds(opts.connect_timeout_ms));
-  client_->set_read_timeout(std::chrono::milliseconds(opts.read_timeout_ms));
-  client_->set_write_timeout(std::chrono::milliseconds(opts.write_timeout_ms));
-  if (!opts.ca_file.empty())
-    client_->set_ca_cert_path(opts.ca_file.c_str());
-  client_->enable_server_certificate_verification(true);
+  if (auto o = parse_origin(base_url))
+    client_ = std::make_unique<http1_client>(o->host, o->port, o->tls, opts);
 }
 
 http_client::~http_client() = default;
@@ -111,21 +82,28 @@ http_response http_client::send(const std::string& method,
     out.error = "invalid upstream URL " + base_url_;
     return out;
   }
-  httplib::Request req;
-  req.method = method;
-  req.path = path;
-  req.headers = to_httplib(headers);
-  if (!body.empty() || method == "POST") {
-    req.body = body;
-    req.set_header("Content-Type", content_type);
+  bool too_big = false;
+  out.error = client_->exchange(
+    {method, path, &headers, content_type, body},
+    [&](int status) {
+      out.status = status;
+      return true;
+    },
+    [&](const char* data, size_t len) {
+      if (out.body.size() + len > max_buffered_body) {
+        too_big = true;
+        return false;
+      }
+      out.body.append(data, len);
+      return true;
+    });
+  if (too_big) {
+    out.status = 0;
+    out.body.clear();
+    out.error = "the answer is larger than 16 MB";
+  } else if (!out.error.empty()) {
+    out.status = 0;
   }
-  auto res = client_->send(req);
-  if (!res) {
-    out.error = describe(res.error());
-    return out;
-  }
-  out.status = res->status;
-  out.body = std::move(res->body);
   return out;
 }
 
@@ -138,33 +116,20 @@ http_response http_client::stream_post(
     out.error = "invalid upstream URL " + base_url_;
     return out;
   }
-  httplib::Request req;
-  req.method = "POST";
-  req.path = path;
-  req.headers = to_httplib(headers);
-  req.body = body;
-  req.set_header("Content-Type", content_type);
-  req.response_handler = [&](const httplib::Response& r) {
-    out.status = r.status;
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t len, uint64_t,
-                             uint64_t) {
-    if (out.status < 200 || out.status >= 300) {
-      if (out.body.size() < (1u << 20))
-        out.body.append(data, len);
+  out.error = client_->exchange(
+    {"POST", path, &headers, content_type, body},
+    [&](int status) {
+      out.status = status;
       return true;
-    }
-    return on_chunk(data, len);
-  };
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  if (!client_->send(req, res, err)) {
-    if (err == httplib::Error::Canceled)
-      out.error = "canceled";
-    else
-      out.error = describe(err);
-  }
+    },
+    [&](const char* data, size_t len) {
+      if (out.status < 200 || out.status >= 300) {
+        if (out.body.size() < max_error_body)
+          out.body.append(data, std::min(len, max_error_body - out.body.size()));
+        return true;
+      }
+      return on_chunk(data, len);
+    });
   return out;
 }
 

@@ -1,36 +1,24 @@
 #pragma once
 
-// Outbound HTTP(S) for the blocking actors (workers, maintainers): one
-// keep-alive connection per client, TLS verified against the system CAs or
-// a configured CA file, requests sent in one segment (services/http).
+// Outbound HTTP(S) for the blocking actors (workers, maintainers) by base
+// URL: one keep-alive connection per client, TLS verified against the
+// system CAs and an optional CA file (services/http/http1_client).
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
-namespace httplib {
-class ClientImpl;
-}
+#include "services/http/http1_client.hpp"
 
 namespace kb {
-
-struct http_client_options {
-  std::string ca_file;          ///< extra CA bundle (tests use a self-signed sim)
-  int connect_timeout_ms = 10000;
-  int read_timeout_ms = 120000; ///< max silence between bytes
-  int write_timeout_ms = 30000;
-};
 
 struct http_response {
   int status = 0;          ///< 0 = no HTTP response (see `error`)
   std::string body;        ///< full body (for non-streamed calls and errors)
   std::string error;       ///< transport error text, empty on success
 };
-
-using http_headers = std::vector<std::pair<std::string, std::string>>;
 
 class http_client {
 public:
@@ -44,15 +32,15 @@ public:
   bool valid() const noexcept;
   const std::string& base_url() const noexcept { return base_url_; }
 
-  /// A buffered request.
+  /// A buffered request (answers over 16 MB are refused).
   http_response send(const std::string& method, const std::string& path,
                      const http_headers& headers, const std::string& body,
                      const std::string& content_type);
 
-  /// A streamed POST: `on_status` sees the status first (return false to
-  /// stop); `on_chunk` sees every body chunk (return false to abort the
-  /// download). For non-2xx statuses the body is collected into the result
-  /// instead of being passed to `on_chunk`.
+  /// A streamed POST: `on_chunk` sees every body chunk of a 2xx answer as
+  /// it arrives (return false to abort the download: the error is then
+  /// "canceled"). Other answers' bodies (up to 1 MB) are collected into the
+  /// result instead.
   http_response stream_post(const std::string& path,
                             const http_headers& headers,
                             const std::string& body,
@@ -61,7 +49,7 @@ public:
 
 private:
   std::string base_url_;
-  std::unique_ptr<httplib::ClientImpl> client_;
+  std::unique_ptr<http1_client> client_;
 };
 
 /// Splits "https://host:port/path?q" into ("https://host:port", "/path?q").

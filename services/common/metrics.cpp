@@ -11,19 +11,19 @@ std::vector<double> default_buckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
 }
 
-registry::family& registry::family_of(const std::string& name, kind k) {
+registry::family& registry::family_of(std::string_view name, kind k) {
   auto it = families_.find(name);
   if (it == families_.end()) {
     family f;
     f.k = k;
     if (k == kind::histogram)
       f.buckets = default_buckets();
-    it = families_.emplace(name, std::move(f)).first;
+    it = families_.emplace(std::string{name}, std::move(f)).first;
   }
   return it->second;
 }
 
-void registry::describe(const std::string& name, kind k, std::string help,
+void registry::describe(std::string_view name, kind k, std::string help,
                         std::vector<double> buckets) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto& f = family_of(name, k);
@@ -35,17 +35,17 @@ void registry::describe(const std::string& name, kind k, std::string help,
   }
 }
 
-void registry::add(const std::string& name, const labels& l, double v) {
+void registry::add(std::string_view name, const labels& l, double v) {
   std::lock_guard<std::mutex> guard{mutex_};
   family_of(name, kind::counter).values[l] += v;
 }
 
-void registry::set(const std::string& name, const labels& l, double v) {
+void registry::set(std::string_view name, const labels& l, double v) {
   std::lock_guard<std::mutex> guard{mutex_};
   family_of(name, kind::gauge).values[l] = v;
 }
 
-void registry::observe(const std::string& name, const labels& l, double v) {
+void registry::observe(std::string_view name, const labels& l, double v) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto& f = family_of(name, kind::histogram);
   auto& h = f.histograms[l];
@@ -58,7 +58,7 @@ void registry::observe(const std::string& name, const labels& l, double v) {
   h.sum += v;
 }
 
-void registry::clear(const std::string& name) {
+void registry::clear(std::string_view name) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto it = families_.find(name);
   if (it != families_.end()) {
@@ -67,7 +67,7 @@ void registry::clear(const std::string& name) {
   }
 }
 
-double registry::value(const std::string& name, const labels& l) const {
+double registry::value(std::string_view name, const labels& l) const {
   std::lock_guard<std::mutex> guard{mutex_};
   auto it = families_.find(name);
   if (it == families_.end())

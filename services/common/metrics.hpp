@@ -26,17 +26,17 @@ class registry {
 public:
   /// Declares a family (help text, type, and buckets for histograms). Using
   /// an undeclared name declares it with an empty help text.
-  void describe(const std::string& name, kind k, std::string help,
+  void describe(std::string_view name, kind k, std::string help,
                 std::vector<double> buckets = default_buckets());
 
-  void add(const std::string& name, const labels& l, double v = 1);
-  void set(const std::string& name, const labels& l, double v);
-  void observe(const std::string& name, const labels& l, double v);
+  void add(std::string_view name, const labels& l, double v = 1);
+  void set(std::string_view name, const labels& l, double v);
+  void observe(std::string_view name, const labels& l, double v);
   /// Drops every series of a gauge family (before setting fresh values).
-  void clear(const std::string& name);
+  void clear(std::string_view name);
 
   /// The value of a counter or gauge series (0 when absent); for tests.
-  double value(const std::string& name, const labels& l) const;
+  double value(std::string_view name, const labels& l) const;
 
   std::string render() const;
 
@@ -53,10 +53,10 @@ private:
     std::map<labels, double> values;
     std::map<labels, histogram_data> histograms;
   };
-  family& family_of(const std::string& name, kind k);
+  family& family_of(std::string_view name, kind k);
 
   mutable std::mutex mutex_;
-  std::map<std::string, family> families_;
+  std::map<std::string, family, std::less<>> families_; ///< found by string_view
 };
 
 /// The process-wide registry the daemon's components share.

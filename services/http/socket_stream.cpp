@@ -105,7 +105,7 @@ bool socket_stream::is_writable() const {
   return const_cast<socket_stream*>(this)->flush();
 }
 
-ssize_t socket_stream::read(char* ptr, size_t size) {
+ssize_t socket_stream::fill() {
   if (!flush())
     return -1;
   message_started_ = false;
@@ -116,6 +116,12 @@ ssize_t socket_stream::read(char* ptr, size_t size) {
     begin_ = 0;
     end_ = static_cast<size_t>(n);
   }
+  return static_cast<ssize_t>(end_ - begin_);
+}
+
+ssize_t socket_stream::read(char* ptr, size_t size) {
+  if (auto filled = fill(); filled <= 0)
+    return filled;
   auto n = std::min(size, end_ - begin_);
   std::copy_n(input_.data() + begin_, n, ptr);
   begin_ += n;

@@ -8,6 +8,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <httplib.h>
 
@@ -31,6 +32,14 @@ public:
   ~socket_stream() override;
 
   bool has_buffered_input() const { return begin_ < end_; }
+
+  /// For parsers that read in place: the bytes received and not consumed
+  /// yet, `fill()` to receive more when they are used up (sends held bytes
+  /// first; returns the bytes now buffered, 0 at the end of the stream, -1
+  /// on an error or a timeout), `consume(n)` to mark n of them read.
+  std::string_view buffered() const { return {input_.data() + begin_, end_ - begin_}; }
+  ssize_t fill();
+  void consume(size_t n) { begin_ += n; }
 
   /// Sends held-back bytes; false when the socket failed.
   bool flush();

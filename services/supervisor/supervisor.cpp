@@ -315,6 +315,8 @@ void start_or_queue(self_ptr self, uint64_t pid) {
 
 void drain_queue(self_ptr self) {
   auto& st = self->state;
+  if (st.queue.empty())
+    return;
   auto waiting = st.queue;
   for (auto pid : waiting) {
     auto it = st.pending.find(pid);

@@ -8,8 +8,10 @@
 #
 #   1. non-stream: wrk req/s, p50/p99 (direct /generateAssistantResponse vs
 #      gateway /v1/messages), added latency and throughput ratio; for scale,
-#      kb-passthrough (each HTTP thread forwards the body to kiro-sim itself:
-#      the same HTTP stack without translation, actors or thread hops)
+#      kb-passthrough, the same HTTP stack without translation or actors:
+#      each HTTP thread forwards the body to kiro-sim itself (inline), or
+#      hands it to a forwarding thread of its own (handoff: the least any
+#      design with upstream worker threads pays)
 #   2. stream with 200 deltas: the same comparison
 #   3. time to first byte / first text delta, one sequential connection;
 #      non-stream latency on one connection and at a fixed rate (open loop,
@@ -339,11 +341,13 @@ check_gateway "$work/gw-stream200.json" 200 'event: message_stop'
 echo "# 1. non-stream, wrk -t2 -c32"
 run_wrk nonstream_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-plain.json" "$direct_headers" 32
 run_wrk nonstream_gateway "http://127.0.0.1:$gw_port/v1/messages" "$work/gw-plain.json" "$gw_headers" 32
-start_daemon passthrough "kb-passthrough listening" "$passthrough_bin" "$sim_port" "$direct_token"
-passthrough_port=$(port_of "$started_line")
-run_wrk nonstream_passthrough "http://127.0.0.1:$passthrough_port/v1/messages" "$work/direct-plain.json" "x-api-key: none" 32
-stop_pid "$(cat "$work/passthrough.pid")"
-put nonstream_passthrough_rps_ratio "$(calc "${metric[nonstream_passthrough_rps]} / ${metric[nonstream_direct_rps]}")"
+for mode in inline handoff; do
+  start_daemon "passthrough-$mode" "kb-passthrough listening" "$passthrough_bin" "$sim_port" "$direct_token" "$mode"
+  passthrough_port=$(port_of "$started_line")
+  run_wrk "nonstream_passthrough_$mode" "http://127.0.0.1:$passthrough_port/v1/messages" "$work/direct-plain.json" "x-api-key: none" 32
+  stop_pid "$(cat "$work/passthrough-$mode.pid")"
+  put "nonstream_passthrough_${mode}_rps_ratio" "$(calc "${metric[nonstream_passthrough_${mode}_rps]} / ${metric[nonstream_direct_rps]}")"
+done
 echo "# 2. stream, 200 deltas, wrk -t2 -c32"
 run_wrk stream200_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-stream200.json" "$direct_headers" 32
 run_wrk stream200_gateway "http://127.0.0.1:$gw_port/v1/messages" "$work/gw-stream200.json" "$gw_headers" 32
@@ -459,7 +463,8 @@ echo "## summary (direct = kiro-sim alone, gateway = kiro-bridge -> kiro-sim)"
 printf '%-34s %12s %12s %12s  %s\n' "metric" "direct" "gateway" "delta/ratio" "target"
 row() { printf '%-34s %12s %12s %12s  %s\n' "$@"; }
 row "non-stream req/s (c32)" "$(m nonstream_direct_rps)" "$(m nonstream_gateway_rps)" "$(m nonstream_rps_ratio)" "ratio >= 0.5"
-row "  in-thread forwarder, no actors" "" "$(m nonstream_passthrough_rps)" "$(m nonstream_passthrough_rps_ratio)" "scale: the stack's ceiling"
+row "  forwarder, no hand-off" "" "$(m nonstream_passthrough_inline_rps)" "$(m nonstream_passthrough_inline_rps_ratio)" "scale: the HTTP stack's ceiling"
+row "  forwarder, one thread hand-off" "" "$(m nonstream_passthrough_handoff_rps)" "$(m nonstream_passthrough_handoff_rps_ratio)" "scale: ceiling with worker threads"
 row "non-stream p50 ms" "$(m nonstream_direct_p50_ms)" "$(m nonstream_gateway_p50_ms)" "$(m nonstream_added_p50_ms)" "added <= 0.3"
 row "non-stream p99 ms" "$(m nonstream_direct_p99_ms)" "$(m nonstream_gateway_p99_ms)" "$(m nonstream_added_p99_ms)" "added <= 2"
 row "non-stream errors" "$(m nonstream_direct_errors)" "$(m nonstream_gateway_errors)" "" "0"

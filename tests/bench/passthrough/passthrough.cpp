@@ -1,44 +1,127 @@
-// kb-passthrough: the cheapest gateway this HTTP stack allows, for scale in
-// tests/bench/load.sh. Each HTTP thread forwards POST /v1/messages' body
-// unchanged to kiro-sim over its own keep-alive connection and returns the
-// answer: no translation, no actors, no thread hops. Not a product path.
+// kb-passthrough: the cheapest gateways this HTTP stack allows, for scale in
+// tests/bench/load.sh. POST /v1/messages' body goes unchanged to kiro-sim
+// over a keep-alive connection and the answer comes back: no translation,
+// no actors. Not a product path.
 //
-// usage: kb-passthrough SIM_PORT BEARER_TOKEN   (prints "listening on 127.0.0.1:PORT")
+//   inline   each HTTP thread calls kiro-sim itself (no thread hand-off)
+//   handoff  each HTTP thread hands the call to a forwarding thread of its
+//            own and sleeps until the answer is there: one hand-off and one
+//            wake-up each way, the least any design pays that calls Kiro
+//            from a thread other than the client's (kiro-bridge's workers)
+//
+// usage: kb-passthrough SIM_PORT BEARER_TOKEN [inline|handoff]
+//        (prints "kb-passthrough listening on 127.0.0.1:PORT")
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
 
-#include "services/http/http_clients.hpp"
+#include "services/http/http1_client.hpp"
 #include "services/http/http_server.hpp"
 
+namespace {
+
+struct answer {
+  int status = 502;
+  std::string body; ///< kiro-sim's event stream
+};
+
+answer forward(kb::http1_client& upstream, const kb::http_headers& headers,
+               const std::string& body) {
+  answer a;
+  auto error = upstream.exchange(
+    {"POST", "/generateAssistantResponse", &headers, "application/json", body},
+    [&](int status) {
+      a.status = status;
+      return true;
+    },
+    [&](const char* data, size_t len) {
+      a.body.append(data, len);
+      return true;
+    });
+  if (!error.empty())
+    return {};
+  return a;
+}
+
+std::unique_ptr<kb::http1_client> connect(int sim_port) {
+  return std::make_unique<kb::http1_client>("127.0.0.1", sim_port, false,
+                                            kb::http_client_options{});
+}
+
+/// A thread that makes the upstream calls of one HTTP thread. The two meet
+/// at one futex word (std::atomic wait/notify): `job` wakes the forwarder,
+/// `done` wakes the HTTP thread, nothing else is exchanged.
+class forwarder {
+public:
+  forwarder(int sim_port, kb::http_headers headers)
+    : upstream_(connect(sim_port)), headers_(std::move(headers)) {
+    std::thread{[this] { run(); }}.detach(); // lives as long as the process
+  }
+
+  answer call(const std::string& body) {
+    body_ = &body;
+    phase_.store(job, std::memory_order_release);
+    phase_.notify_one();
+    phase_.wait(job, std::memory_order_acquire);
+    return std::move(answer_);
+  }
+
+private:
+  enum : int { idle, job, done };
+
+  void run() {
+    for (;;) {
+      for (int p = phase_.load(std::memory_order_acquire); p != job;
+           p = phase_.load(std::memory_order_acquire))
+        phase_.wait(p, std::memory_order_acquire);
+      answer_ = forward(*upstream_, headers_, *body_);
+      phase_.store(done, std::memory_order_release);
+      phase_.notify_one();
+    }
+  }
+
+  std::unique_ptr<kb::http1_client> upstream_;
+  kb::http_headers headers_;
+  std::atomic<int> phase_{idle};
+  const std::string* body_ = nullptr;
+  answer answer_;
+};
+
+} // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: kb-passthrough SIM_PORT BEARER_TOKEN\n");
+  const std::string_view mode = argc == 4 ? argv[3] : "inline";
+  if (argc < 3 || argc > 4 || (mode != "inline" && mode != "handoff")) {
+    std::fprintf(stderr, "usage: kb-passthrough SIM_PORT BEARER_TOKEN [inline|handoff]\n");
     return 2;
   }
   const int sim_port = std::atoi(argv[1]);
-  const std::string authorization = std::string{"Bearer "} + argv[2];
+  const kb::http_headers headers{{"Authorization", std::string{"Bearer "} + argv[2]}};
+  const bool handoff = mode == "handoff";
   kb::http_server server;
   server.set_keep_alive_max_count(100000);
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   server.Post("/v1/messages", [&](const httplib::Request& req, httplib::Response& res) {
-    thread_local std::unique_ptr<kb::plain_http_client> upstream;
-    if (!upstream) {
-      upstream = std::make_unique<kb::plain_http_client>("127.0.0.1", sim_port);
-      upstream->set_keep_alive(true);
-      upstream->set_tcp_nodelay(true);
+    thread_local std::unique_ptr<kb::http1_client> upstream;
+    thread_local std::unique_ptr<forwarder> helper;
+    answer a;
+    if (handoff) {
+      if (!helper)
+        helper = std::make_unique<forwarder>(sim_port, headers);
+      a = helper->call(req.body);
+    } else {
+      if (!upstream)
+        upstream = connect(sim_port);
+      a = forward(*upstream, headers, req.body);
     }
-    auto answer = upstream->Post("/generateAssistantResponse",
-                                 httplib::Headers{{"Authorization", authorization}}, req.body,
-                                 "application/json");
-    if (!answer) {
-      res.status = 502;
-      return;
-    }
-    res.status = answer->status;
-    res.set_content(answer->body, answer->get_header_value("Content-Type"));
+    res.status = a.status;
+    if (a.status != 502)
+      res.set_content(a.body, "application/vnd.amazon.eventstream");
   });
   const int port = server.bind_to_any_port("127.0.0.1");
   if (port <= 0)

@@ -1,4 +1,4 @@
-// kb::socket_stream: coalesced writes, buffered reads; the clients on top.
+// kb::socket_stream: coalesced writes, buffered reads.
 
 #include <doctest/doctest.h>
 
@@ -6,19 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <string>
 #include <thread>
 
-#include <httplib.h>
-
-#include "services/http/http_clients.hpp"
-#include "services/http/http_server.hpp"
 #include "services/http/socket_stream.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/serving.hpp"
-
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -141,81 +132,4 @@ TEST_CASE("a write to a peer that left fails, and so does every later one") {
   CHECK(s.write("body", 4) == -1);
   CHECK_FALSE(s.flush());
   CHECK(s.write("again", 5) == -1);
-}
-
-TEST_CASE("the plain client talks to our server over one keep-alive connection") {
-  kb::http_server server;
-  std::vector<std::string> bodies;
-  std::mutex m;
-  server.Post("/echo", [&](const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> g{m};
-    bodies.push_back(req.body);
-    res.set_content(req.body + "|" + std::to_string(req.remote_port), "text/plain");
-  });
-  server.Get("/empty", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
-  server.set_keep_alive_max_count(1000);
-  int port = server.bind_to_any_port("127.0.0.1");
-  REQUIRE(port > 0);
-  kb::test::serving running{server};
-  {
-    kb::plain_http_client cli{"127.0.0.1", port};
-    cli.set_keep_alive(true);
-    std::string first_port;
-    for (int i = 0; i < 20; ++i) {
-      auto res = cli.Post("/echo", "ping " + std::to_string(i), "text/plain");
-      REQUIRE(res);
-      CHECK(res->status == 200);
-      auto bar = res->body.find('|');
-      REQUIRE(bar != std::string::npos);
-      CHECK(res->body.substr(0, bar) == "ping " + std::to_string(i));
-      if (i == 0)
-        first_port = res->body.substr(bar + 1);
-      CHECK(res->body.substr(bar + 1) == first_port); // one connection
-      auto empty = cli.Get("/empty");
-      REQUIRE(empty);
-      CHECK(empty->status == 204); // a body-less answer is not held back
-    }
-  }
-  CHECK(bodies.size() == 20);
-}
-
-TEST_CASE("the TLS client verifies the server and keeps one connection for small and big bodies") {
-  kb::test::temp_dir dir;
-  auto tls = kb::test::make_self_signed_cert(dir);
-  REQUIRE(tls);
-  httplib::SSLServer server{tls->cert.c_str(), tls->key.c_str()};
-  REQUIRE(server.is_valid());
-  server.set_keep_alive_max_count(1000);
-  server.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
-    res.set_content(req.body + "|" + std::to_string(req.remote_port), "text/plain");
-  });
-  int port = server.bind_to_any_port("127.0.0.1");
-  REQUIRE(port > 0);
-  kb::test::serving running{server};
-  {
-    kb::tls_http_client cli{"127.0.0.1", port};
-    cli.set_ca_cert_path(tls->cert.c_str());
-    cli.enable_server_certificate_verification(true);
-    cli.set_keep_alive(true);
-    std::string first_port;
-    for (int i = 0; i < 10; ++i) {
-      // Alternate a body that is held with its header block and one that is not.
-      std::string body = i % 2 ? std::string(100 * 1024, static_cast<char>('a' + i)) : "ping";
-      auto res = cli.Post("/echo", body, "text/plain");
-      REQUIRE(res);
-      CHECK(res->status == 200);
-      auto bar = res->body.rfind('|');
-      REQUIRE(bar != std::string::npos);
-      CHECK(res->body.substr(0, bar) == body);
-      if (i == 0)
-        first_port = res->body.substr(bar + 1);
-      CHECK(res->body.substr(bar + 1) == first_port);
-    }
-  }
-  {
-    kb::tls_http_client untrusting{"127.0.0.1", port}; // no CA for the self-signed cert
-    untrusting.enable_server_certificate_verification(true);
-    auto res = untrusting.Post("/echo", "x", "text/plain");
-    CHECK_FALSE(res);
-  }
 }
