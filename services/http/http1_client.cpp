@@ -59,7 +59,8 @@ bool lists_token(std::string_view value, std::string_view lowercase_token) {
 }
 
 bool has_line_break(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos;
+  // find_first_of would call memchr once per character
+  return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; });
 }
 
 bool is_ip_literal(const std::string& host) {

@@ -1,26 +1,14 @@
 #include <cctype>
 #include <charconv>
 
-#include <openssl/evp.h>
-
 #include "shared/account/account.hpp"
+#include "shared/common/sha256.hpp"
 
 namespace kb::account {
 
 namespace {
 
 constexpr std::string_view streaming_sdk_version = "1.0.34";
-
-std::string hex_lower(const unsigned char* data, size_t len) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (size_t i = 0; i < len; ++i) {
-    out.push_back(hex[data[i] >> 4]);
-    out.push_back(hex[data[i] & 0xF]);
-  }
-  return out;
-}
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size())
@@ -57,11 +45,8 @@ header_list chat_headers(const credentials& c, std::string_view machine_id,
 std::string machine_id(std::string_view account_id) {
   std::string input = "kiro-bridge/";
   input += account_id;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-    return std::string(64, '0'); // only if OpenSSL itself is broken
-  return hex_lower(digest, len);
+  auto digest = sha256(input);
+  return hex_lower(digest.data(), digest.size());
 }
 
 std::string url_encode(std::string_view s) {

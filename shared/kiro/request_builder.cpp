@@ -1,12 +1,12 @@
 #include "shared/kiro/request_builder.hpp"
 
-#include <openssl/sha.h>
 
 #include <optional>
 
 #include <boost/json.hpp>
 
 #include "shared/common/json_text.hpp"
+#include "shared/common/sha256.hpp"
 #include "shared/kiro/system_prompt.hpp"
 #include "shared/kiro/tool_catalog.hpp"
 #include "shared/kiro/tool_names.hpp"
@@ -41,9 +41,7 @@ bool is_uuid(std::string_view s) noexcept {
 }
 
 std::string uuid_from_hash(std::string_view seed) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(),
-         digest);
+  auto digest = sha256(seed);
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x40);
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);
   static constexpr char hex[] = "0123456789abcdef";

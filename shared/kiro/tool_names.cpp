@@ -1,6 +1,6 @@
 #include "shared/kiro/tool_names.hpp"
 
-#include <openssl/sha.h>
+#include "shared/common/sha256.hpp"
 
 namespace kb::kiro {
 
@@ -14,17 +14,8 @@ bool is_utf8_continuation(char c) noexcept {
 }
 
 std::string sha256_hex_prefix(std::string_view s, size_t digits) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digits);
-  for (size_t i = 0; out.size() < digits; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    if (out.size() < digits)
-      out.push_back(hex[digest[i] & 0x0F]);
-  }
-  return out;
+  auto digest = sha256(s);
+  return hex_lower(digest.data(), digest.size()).substr(0, digits);
 }
 
 char ascii_lower(char c) noexcept {
