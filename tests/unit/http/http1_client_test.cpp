@@ -115,6 +115,13 @@ private:
   std::thread thread_;
 };
 
+/// GET /port answers with the client's port: which connection a request came on.
+void add_port_route(httplib::Server& server) {
+  server.Get("/port", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(std::to_string(req.remote_port), "text/plain");
+  });
+}
+
 kb::http1_client client_of(int port, kb::http_client_options opts = {}) {
   return kb::http1_client{"127.0.0.1", port, false, std::move(opts)};
 }
@@ -170,9 +177,7 @@ TEST_CASE("a chunked answer arrives in pieces, and a stop drops the connection")
       return true;
     });
   });
-  server.Get("/port", [](const httplib::Request& req, httplib::Response& res) {
-    res.set_content(std::to_string(req.remote_port), "text/plain");
-  });
+  add_port_route(server);
   int port = server.bind_to_any_port("127.0.0.1");
   REQUIRE(port > 0);
   kb::test::serving running{server};
@@ -243,9 +248,7 @@ TEST_CASE("TLS exchanges verify the server and keep one connection") {
 TEST_CASE("a keep-alive connection the server closed while idle is replaced") {
   kb::http_server server;
   server.set_keep_alive_timeout(1);
-  server.Get("/port", [](const httplib::Request& req, httplib::Response& res) {
-    res.set_content(std::to_string(req.remote_port), "text/plain");
-  });
+  add_port_route(server);
   int port = server.bind_to_any_port("127.0.0.1");
   REQUIRE(port > 0);
   kb::test::serving running{server};
