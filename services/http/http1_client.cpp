@@ -362,23 +362,31 @@ struct http1_client::connection {
   SSL* ssl = nullptr;
 
   ~connection() {
-    if (ssl) {
-      SSL_shutdown(ssl); // best effort: the peer may be gone
-      SSL_free(ssl);
-    }
+    // No close_notify: every answer is framed by length or chunks, and
+    // writing to a peer that already left would raise SIGPIPE.
+    SSL_free(ssl);
     if (fd >= 0)
       ::close(fd);
   }
 
-  /// Whether a kept connection can take the next request: not readable
-  /// while idle, or readable with data (a TLS record); the end of the
-  /// stream or an error means the server closed it.
+  /// Whether a kept connection can take the next request. Nothing may
+  /// arrive between answers: a readable idle socket holds the server's
+  /// close (a FIN, a TLS close_notify) or stray bytes, and is replaced.
+  /// TLS records that carry no data (session tickets) are read past.
   bool still_open() const {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 0) <= 0)
       return true;
+    if (!ssl)
+      return false;
+    auto flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     char byte;
-    return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+    int n = SSL_peek(ssl, &byte, 1);
+    bool open = n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_WANT_READ;
+    ERR_clear_error();
+    ::fcntl(fd, F_SETFL, flags);
+    return open;
   }
 };
 
@@ -458,8 +466,6 @@ std::string http1_client::connect() {
                          X509_verify_cert_error_string(verdict)
                      : openssl_error();
         ERR_clear_error();
-        SSL_free(c->ssl);
-        c->ssl = nullptr; // no shutdown for a session that never began
         return "TLS handshake with " + host_header_ + " failed: " + why;
       }
     }

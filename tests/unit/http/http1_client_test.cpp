@@ -246,20 +246,34 @@ TEST_CASE("TLS exchanges verify the server and keep one connection") {
 }
 
 TEST_CASE("a keep-alive connection the server closed while idle is replaced") {
-  kb::http_server server;
-  server.set_keep_alive_timeout(1);
-  add_port_route(server);
-  int port = server.bind_to_any_port("127.0.0.1");
-  REQUIRE(port > 0);
-  kb::test::serving running{server};
-  auto c = client_of(port);
-  auto first = call(c, "GET", "/port");
-  REQUIRE(first.error.empty());
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  auto second = call(c, "GET", "/port");
-  REQUIRE(second.error.empty());
-  CHECK(second.status == 200);
-  CHECK(second.body != first.body);
+  // Both servers close a connection that idled for 1 s; the TLS one sends
+  // a close_notify first.
+  kb::test::temp_dir dir;
+  auto tls = kb::test::make_self_signed_cert(dir);
+  REQUIRE(tls);
+  kb::http_client_options with_ca;
+  with_ca.ca_file = tls->cert;
+  httplib::Server plain;
+  httplib::SSLServer secure{tls->cert.c_str(), tls->key.c_str()};
+  for (auto* server : {&plain, static_cast<httplib::Server*>(&secure)}) {
+    server->set_keep_alive_timeout(1);
+    add_port_route(*server);
+    int port = server->bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    kb::test::serving running{*server};
+    const bool tls_server = server == &secure;
+    INFO((tls_server ? "TLS" : "plain"));
+    kb::http1_client c{"127.0.0.1", port, tls_server, with_ca};
+    auto first = call(c, "GET", "/port");
+    REQUIRE(first.error.empty());
+    auto again = call(c, "GET", "/port");
+    CHECK(again.body == first.body); // kept while in use
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    auto later = call(c, "GET", "/port");
+    REQUIRE(later.error.empty());
+    CHECK(later.status == 200);
+    CHECK(later.body != first.body);
+  }
 }
 
 TEST_CASE("answers framed by the connection's end, with interim 1xx, or broken") {
