@@ -16,6 +16,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include "services/http/socket_stream.hpp"
@@ -355,6 +357,24 @@ struct http1_client::tls_context {
   ~tls_context() {
     SSL_CTX_free(ctx);
   }
+  tls_context(const tls_context&) = delete;
+  tls_context& operator=(const tls_context&) = delete;
+
+  /// One context per CA file for the whole process, made on first use:
+  /// loading the system CAs takes ~20 ms and ~1 MB, which every one of
+  /// hundreds of workers would otherwise pay (in the thread spawning it).
+  static std::shared_ptr<const tls_context> shared(const std::string& ca_file) {
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<const tls_context>> made;
+    std::lock_guard<std::mutex> guard{mutex};
+    auto& slot = made[ca_file];
+    auto ctx = slot.lock();
+    if (!ctx) {
+      ctx = std::make_shared<const tls_context>(ca_file);
+      slot = ctx;
+    }
+    return ctx;
+  }
 };
 
 struct http1_client::connection {
@@ -396,8 +416,7 @@ http1_client::http1_client(std::string host, int port, bool tls, http_client_opt
   host_header_ = v6 ? "[" + host_ + "]" : host_;
   if (port_ != (tls ? 443 : 80))
     host_header_ += ":" + std::to_string(port_);
-  if (tls)
-    tls_ = std::make_unique<tls_context>(opts_.ca_file);
+  tls_wanted_ = tls;
 }
 
 http1_client::~http1_client() = default;
@@ -480,6 +499,8 @@ std::string http1_client::connect() {
 std::string http1_client::exchange(const http1_request& req,
                                    const std::function<bool(int)>& on_status,
                                    const std::function<bool(const char*, size_t)>& on_body) {
+  if (tls_wanted_ && !tls_)
+    tls_ = tls_context::shared(opts_.ca_file);
   if (tls_ && !tls_->error.empty())
     return tls_->error;
   auto head = request_head(req, host_header_);

@@ -65,7 +65,8 @@ private:
   int port_;
   std::string host_header_;
   http_client_options opts_;
-  std::unique_ptr<tls_context> tls_; ///< null for plain HTTP
+  bool tls_wanted_ = false;
+  std::shared_ptr<const tls_context> tls_; ///< made at the first TLS exchange
   std::unique_ptr<connection> conn_;
 };
 
