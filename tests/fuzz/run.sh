@@ -17,14 +17,15 @@ cache="$build_dir/fuzz-cache"
 mkdir -p "$cache"
 cd "$repo"
 
-# Target table: sources (globs relative to the repo) and extra link flags.
-libs=()
+# Target table: sources (globs relative to the repo) and extra link flags
+# (shared/common hashes with OpenSSL's libcrypto).
+libs=(-lcrypto)
 case "$target" in
   eventstream)
     sources=(tests/fuzz/fuzz_eventstream.cpp shared/eventstream/*.cpp shared/common/*.cpp) ;;
   claude_request)
     sources=(tests/fuzz/fuzz_claude_request.cpp shared/claude/*.cpp shared/common/*.cpp)
-    libs=(-lboost_json) ;;
+    libs+=(-lboost_json) ;;
   *)
     echo "unknown fuzz target '$target' (known: eventstream, claude_request)" >&2
     exit 2 ;;
