@@ -548,7 +548,11 @@ void on_usage(self_ptr self, const std::string& id, usage_outcome& o) {
     e.state = pool::account_state::exhausted;
     e.available_at_ms = slot.usage_reset_ms > t ? slot.usage_reset_ms
                                                 : next_month_start_ms(t);
-  } else if (e.state == pool::account_state::exhausted) {
+  } else if (e.state == pool::account_state::exhausted &&
+             (o.value.overage_enabled || t >= e.available_at_ms)) {
+    // A 402 outranks a usage report that still shows room (it lags): the
+    // account waits for its reset date, unless overage now pays for more.
+    // Trusting the report made every next request try it, fail, fail over.
     e.state = pool::account_state::active;
     e.available_at_ms = 0;
   }

@@ -286,6 +286,22 @@ TEST_CASE_FIXTURE(fixture, "a quota error fails over to another account before a
   CHECK(w->served_by.back() == "b");
 }
 
+TEST_CASE_FIXTURE(fixture, "an account a 402 exhausted stays out when usage polling still shows room") {
+  auto c = base_config({make_account("a"), make_account("b", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  w->usage_percent = 10; // the usage report lags behind the 402
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::quota_exhausted, 402, "limit")});
+  generate(new_sink());
+  auto polls = w->usage_calls;
+  advance(500); // the 402 asks for a usage poll at the next tick
+  CHECK(w->usage_calls > polls);
+  CHECK(state_of("a") == "exhausted");
+  generate(new_sink());
+  CHECK(w->served_by == std::vector<std::string>{"a", "b", "b"});
+}
+
 TEST_CASE_FIXTURE(fixture, "throttling cools an account down and it comes back") {
   auto c = base_config({make_account("a"), make_account("b", 1)});
   c.strategy = pool::strategy::first;
