@@ -199,6 +199,9 @@ TEST_CASE("the link reconnects over loopback when the supervisor's node restarts
     REQUIRE(link->wait_connected(5s));
     CHECK(first_account_id(gateway_node.sys, link->proxy()) ==
           std::optional<std::string>{"before"});
+    // Close the port first: a link that saw the supervisor end could
+    // otherwise connect once more to the node that is shutting down.
+    REQUIRE(first.sys.middleman().unpublish(sup, port));
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   } // the first supervisor's node shuts down: the connection closes
   auto deadline = std::chrono::steady_clock::now() + 5s;
