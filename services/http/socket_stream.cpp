@@ -1,5 +1,6 @@
 #include "services/http/socket_stream.hpp"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -141,11 +142,22 @@ ssize_t socket_stream::write(const char* ptr, size_t size) {
 }
 
 ssize_t socket_stream::receive(char* into, size_t size) {
-  // httplib's sockets block with SO_RCVTIMEO set to the read timeout: one
-  // recv waits for the bytes (a non-blocking socket falls back to poll).
-  if (!tls_)
-    return when_ready(sock_, POLLIN, read_timeout_ms_,
-                      [&] { return ::recv(sock_, into, size, 0); });
+  // Our sockets block with SO_RCVTIMEO set to the read timeout: one recv
+  // waits for the bytes, and its EAGAIN means that time is up. Only a
+  // non-blocking socket polls (else a read could take twice the timeout).
+  if (!tls_) {
+    while (true) {
+      auto n = ::recv(sock_, into, size, 0);
+      if (n >= 0)
+        return n;
+      if (errno == EINTR)
+        continue;
+      if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+          (::fcntl(sock_, F_GETFL) & O_NONBLOCK) == 0 ||
+          !wait_for(sock_, POLLIN, read_timeout_ms_))
+        return -1;
+    }
+  }
   // The socket blocks (httplib's TLS sockets do): wait for it only when
   // OpenSSL holds no decrypted bytes. A record that carried no application
   // data (a TLS 1.3 session ticket) asks to read again.
