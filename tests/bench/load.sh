@@ -348,6 +348,7 @@ for mode in inline handoff; do
   stop_pid "$(cat "$work/passthrough-$mode.pid")"
   put "nonstream_passthrough_${mode}_rps_ratio" "$(calc "${metric[nonstream_passthrough_${mode}_rps]} / ${metric[nonstream_direct_rps]}")"
 done
+put nonstream_gateway_of_handoff_ratio "$(calc "${metric[nonstream_gateway_rps]} / ${metric[nonstream_passthrough_handoff_rps]}")"
 echo "# 2. stream, 200 deltas, wrk -t2 -c32"
 run_wrk stream200_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-stream200.json" "$direct_headers" 32
 run_wrk stream200_gateway "http://127.0.0.1:$gw_port/v1/messages" "$work/gw-stream200.json" "$gw_headers" 32
@@ -465,6 +466,7 @@ row() { printf '%-34s %12s %12s %12s  %s\n' "$@"; }
 row "non-stream req/s (c32)" "$(m nonstream_direct_rps)" "$(m nonstream_gateway_rps)" "$(m nonstream_rps_ratio)" "ratio >= 0.5"
 row "  forwarder, no hand-off" "" "$(m nonstream_passthrough_inline_rps)" "$(m nonstream_passthrough_inline_rps_ratio)" "scale: the HTTP stack's ceiling"
 row "  forwarder, one thread hand-off" "" "$(m nonstream_passthrough_handoff_rps)" "$(m nonstream_passthrough_handoff_rps_ratio)" "scale: ceiling with worker threads"
+row "  gateway / one-hand-off forwarder" "" "" "$(m nonstream_gateway_of_handoff_ratio)" "share of that ceiling"
 row "non-stream p50 ms" "$(m nonstream_direct_p50_ms)" "$(m nonstream_gateway_p50_ms)" "$(m nonstream_added_p50_ms)" "added <= 0.3"
 row "non-stream p99 ms" "$(m nonstream_direct_p99_ms)" "$(m nonstream_gateway_p99_ms)" "$(m nonstream_added_p99_ms)" "added <= 2"
 row "non-stream errors" "$(m nonstream_direct_errors)" "$(m nonstream_gateway_errors)" "" "0"
