@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "services/http/socket_stream.hpp"
+#include "shared/common/ascii.hpp"
 
 namespace kb {
 
@@ -29,29 +30,20 @@ namespace {
 constexpr size_t max_header_line = 64 * 1024;
 constexpr size_t max_header_lines = 200;
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equals_ci(std::string_view a, std::string_view lowercase) {
-  if (a.size() != lowercase.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lowercase[i])
-      return false;
-  return true;
+/// Without the spaces and tabs around it (HTTP's optional whitespace).
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
 }
 
 /// Whether the comma-separated header value lists `token` (any case).
-bool lists_token(std::string_view value, std::string_view lowercase_token) {
+bool lists_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     auto comma = value.find(',');
-    auto item = value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-      item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-      item.remove_suffix(1);
-    if (equals_ci(item, lowercase_token))
+    if (equals_ci(trim_blanks(value.substr(0, comma)), token))
       return true;
     if (comma == std::string_view::npos)
       break;
@@ -175,14 +167,15 @@ private:
     return false;
   }
 
+  /// Receives more of the answer; false (with the reason) when none came.
   bool fill() {
     auto n = in_.fill();
-    if (n > 0)
-      return true;
-    if (n == 0)
-      return fail("the connection closed mid-answer");
-    return fail(errno == EAGAIN || errno == EWOULDBLOCK ? "no answer within the read timeout"
-                                                         : "reading the answer failed");
+    return n > 0 || fail(n == 0 ? "the connection closed mid-answer" : read_failure());
+  }
+
+  static const char* read_failure() {
+    return errno == EAGAIN || errno == EWOULDBLOCK ? "no answer within the read timeout"
+                                                   : "reading the answer failed";
   }
 
   bool read_line() {
@@ -239,11 +232,7 @@ private:
       if (colon == std::string_view::npos || colon == 0)
         return fail("a malformed header line in the answer");
       auto name = l.substr(0, colon);
-      auto value = l.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-        value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-        value.remove_suffix(1);
+      auto value = trim_blanks(l.substr(colon + 1));
       if (equals_ci(name, "content-length")) {
         uint64_t n = 0;
         auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -290,7 +279,7 @@ private:
         if (n == 0)
           return true;
         if (n < 0)
-          return fill(); // names the failure
+          return fail(read_failure());
         continue;
       }
       if (!on_body(buf.data(), buf.size())) {

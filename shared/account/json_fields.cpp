@@ -42,20 +42,6 @@ const json::object* object_field(const json::object& o, std::string_view key) {
   return v && v->is_object() ? &v->get_object() : nullptr;
 }
 
-bool contains_ci(std::string_view haystack, std::string_view needle) {
-  auto lower = [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  };
-  return std::search(haystack.begin(), haystack.end(), needle.begin(),
-                     needle.end(), [&](char a, char b) {
-                       return lower(a) == lower(b);
-                     }) != haystack.end();
-}
-
-bool equals_ci(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && contains_ci(a, b);
-}
-
 namespace {
 
 bool token_char(char c) {

@@ -25,8 +25,6 @@ std::optional<double> number_field(const boost::json::object& o,
 const boost::json::object* object_field(const boost::json::object& o,
                                         std::string_view key);
 
-bool contains_ci(std::string_view haystack, std::string_view needle);
-bool equals_ci(std::string_view a, std::string_view b);
 
 /// Replaces every run of 24+ token characters with "****": an upstream
 /// that echoes a token into its error text must not leak it into our logs.

@@ -6,6 +6,7 @@
 
 #include "shared/account/account.hpp"
 #include "shared/account/json_fields.hpp"
+#include "shared/common/ascii.hpp"
 
 namespace kb::account {
 

@@ -4,6 +4,7 @@
 
 #include "shared/account/account.hpp"
 
+#include "shared/common/ascii.hpp"
 #include "shared/common/civil_time.hpp"
 #include "shared/account/json_fields.hpp"
 

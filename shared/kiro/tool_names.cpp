@@ -1,5 +1,6 @@
 #include "shared/kiro/tool_names.hpp"
 
+#include "shared/common/ascii.hpp"
 #include "shared/common/sha256.hpp"
 
 namespace kb::kiro {
@@ -16,10 +17,6 @@ bool is_utf8_continuation(char c) noexcept {
 std::string sha256_hex_prefix(std::string_view s, size_t digits) {
   auto digest = sha256(s);
   return hex_lower(digest.data(), digest.size()).substr(0, digits);
-}
-
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 } // namespace
@@ -43,12 +40,7 @@ std::string shorten_tool_name(std::string_view name) {
 }
 
 bool same_tool_name(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i]))
-      return false;
-  return true;
+  return equals_ci(a, b);
 }
 
 } // namespace kb::kiro

@@ -8,6 +8,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "shared/common/ascii.hpp"
+
 namespace kb::upstream {
 
 namespace {
@@ -20,17 +22,6 @@ struct error_body {
   std::string reason;
   std::string type; ///< `__type` without its `namespace#` prefix
 };
-
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool contains_ci(std::string_view haystack, std::string_view needle) {
-  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                     [](char a, char b) { return lower(a) == lower(b); }) != haystack.end();
-}
-
-bool equals_ci(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && contains_ci(a, b);
-}
 
 std::string_view short_type(std::string_view type) {
   auto hash = type.rfind('#');
