@@ -1,6 +1,6 @@
 #include "services/common/http_client.hpp"
 
-#include <charconv>
+#include "shared/common/url.hpp"
 
 namespace kb {
 
@@ -21,49 +21,12 @@ std::pair<std::string, std::string> split_url(const std::string& url) {
   return {url.substr(0, path_start), url.substr(path_start)};
 }
 
-std::optional<origin> parse_origin(const std::string& base_url) {
-  origin o;
-  std::string_view rest{base_url};
-  if (rest.rfind("https://", 0) == 0) {
-    o.tls = true;
-    rest.remove_prefix(8);
-  } else if (rest.rfind("http://", 0) == 0) {
-    rest.remove_prefix(7);
-  } else {
-    return std::nullopt;
-  }
-  o.port = o.tls ? 443 : 80;
-  std::string_view port;
-  if (!rest.empty() && rest.front() == '[') {
-    auto close = rest.find(']');
-    if (close == std::string_view::npos)
-      return std::nullopt;
-    o.host = std::string{rest.substr(1, close - 1)};
-    rest.remove_prefix(close + 1);
-    if (!rest.empty() && rest.front() != ':')
-      return std::nullopt;
-    port = rest.empty() ? rest : rest.substr(1);
-  } else {
-    auto colon = rest.find(':');
-    o.host = std::string{rest.substr(0, colon)};
-    if (colon != std::string_view::npos)
-      port = rest.substr(colon + 1);
-  }
-  if (o.host.empty() || o.host.find_first_of("/?#@ ") != std::string::npos)
-    return std::nullopt;
-  if (!port.empty() || rest.find(':') != std::string_view::npos) {
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), o.port);
-    if (ec != std::errc{} || end != port.data() + port.size() || o.port <= 0 || o.port > 65535)
-      return std::nullopt;
-  }
-  return o;
-}
-
 http_client::http_client(const std::string& base_url,
                          const http_client_options& opts)
   : base_url_(base_url) {
-  if (auto o = parse_origin(base_url))
-    client_ = std::make_unique<http1_client>(o->host, o->port, o->tls, opts);
+  // An origin only: callers join the base URL's path to each call's path.
+  if (auto u = parse_url(base_url); u && u->path_prefix.empty())
+    client_ = std::make_unique<http1_client>(u->host, u->port, u->tls, opts);
 }
 
 http_client::~http_client() = default;

@@ -6,7 +6,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -54,14 +53,5 @@ private:
 
 /// Splits "https://host:port/path?q" into ("https://host:port", "/path?q").
 std::pair<std::string, std::string> split_url(const std::string& url);
-
-/// "https://host[:port]" (host may be a bracketed IPv6 address) as its parts;
-/// nullopt unless the scheme is http or https and the port is valid.
-struct origin {
-  bool tls = false;
-  std::string host;
-  int port = 0;
-};
-std::optional<origin> parse_origin(const std::string& base_url);
 
 } // namespace kb

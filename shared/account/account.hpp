@@ -142,18 +142,6 @@ std::string machine_id(std::string_view account_id);
 /// RFC 3986 percent-encoding of everything but unreserved characters.
 std::string url_encode(std::string_view s);
 
-struct url_parts {
-  bool tls = false;
-  std::string host;
-  int port = 0;
-  std::string path_prefix; ///< "" or "/base" (no trailing slash)
-};
-
-/// "https://q.us-east-1.amazonaws.com" → {true, host, 443, ""};
-/// "http://127.0.0.1:8080/base/" → {false, "127.0.0.1", 8080, "/base"}.
-/// Other schemes, an empty host, a bad port, a query or fragment → nullopt.
-std::optional<url_parts> parse_url(std::string_view url);
-
 /// "****" + the last 4 characters; just "****" for secrets shorter than 12
 /// (their last 4 would give away too much).
 std::string mask_secret(std::string_view secret);
