@@ -17,6 +17,7 @@
 #include "services/admin/config_store.hpp"
 #include "services/common/log.hpp"
 #include "services/common/metrics.hpp"
+#include "services/http/http_server.hpp"
 
 namespace kb::admin {
 
@@ -456,13 +457,15 @@ void refresh_account_gauges(admin_context& ctx) {
     std::map<std::string, int> by_state;
     for (auto& a : *accounts) {
       ++by_state[a.state];
-      metrics::labels id{{"account", a.id}};
       r.set(account_state, {{"account", a.id}, {"state", a.state}}, 1);
-      r.set(metrics::names::account_requests, id, static_cast<double>(a.requests));
-      r.set(metrics::names::account_failures, id, static_cast<double>(a.failures));
-      r.set(metrics::names::token_refreshes, id, static_cast<double>(a.refreshes));
-      r.set(metrics::names::account_usage, id, a.percent_used);
-      r.set(metrics::names::account_in_flight, id, a.in_flight);
+      r.set(metrics::names::account_requests, {{"account", a.id}},
+            static_cast<double>(a.requests));
+      r.set(metrics::names::account_failures, {{"account", a.id}},
+            static_cast<double>(a.failures));
+      r.set(metrics::names::token_refreshes, {{"account", a.id}},
+            static_cast<double>(a.refreshes));
+      r.set(metrics::names::account_usage, {{"account", a.id}}, a.percent_used);
+      r.set(metrics::names::account_in_flight, {{"account", a.id}}, a.in_flight);
     }
     for (auto state : {"active", "cooldown", "exhausted", "error", "disabled"})
       by_state.try_emplace(state, 0);
@@ -506,7 +509,7 @@ void show_health(admin_context& ctx, httplib::Response& res) {
 
 } // namespace
 
-void register_admin_routes(httplib::Server& server, caf::actor_system& sys,
+void register_admin_routes(http_server& server, caf::actor_system& sys,
                            caf::actor admin, admin_routes_config cfg) {
   metrics::describe_bridge_metrics(cfg.metrics ? *cfg.metrics : metrics::global());
   // Lives as long as the server's routes, i.e. the process.

@@ -16,8 +16,8 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-namespace httplib {
-class Server;
+namespace kb {
+class http_server;
 }
 
 namespace kb::metrics {
@@ -46,7 +46,7 @@ struct admin_routes_config {
   metrics::registry* metrics = nullptr;
 };
 
-void register_admin_routes(httplib::Server& server, caf::actor_system& sys,
+void register_admin_routes(http_server& server, caf::actor_system& sys,
                            caf::actor admin, admin_routes_config cfg);
 
 /// The reply of a hot reload: HTTP status and JSON body.

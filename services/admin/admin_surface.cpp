@@ -4,11 +4,12 @@
 #include "services/admin/admin_routes.hpp"
 #include "services/admin/web_ui.hpp"
 #include "services/common/log.hpp"
+#include "services/http/http_server.hpp"
 
 namespace kb::admin {
 
 std::unique_ptr<config_watcher>
-serve_admin(httplib::Server& server, caf::actor_system& sys, caf::actor admin,
+serve_admin(http_server& server, caf::actor_system& sys, caf::actor admin,
             caf::actor supervisor, std::shared_ptr<config_store> store,
             const admin_surface_options& opts) {
   admin_routes_config cfg;

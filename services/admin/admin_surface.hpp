@@ -13,8 +13,8 @@
 #include "services/admin/config_store.hpp"
 #include "services/admin/config_watcher.hpp"
 
-namespace httplib {
-class Server;
+namespace kb {
+class http_server;
 }
 
 namespace kb::admin {
@@ -29,7 +29,7 @@ struct admin_surface_options {
 /// Registers the routes and the UI; returns the watcher (null when not
 /// watching), which must live as long as the server.
 std::unique_ptr<config_watcher>
-serve_admin(httplib::Server& server, caf::actor_system& sys, caf::actor admin,
+serve_admin(http_server& server, caf::actor_system& sys, caf::actor admin,
             caf::actor supervisor, std::shared_ptr<config_store> store,
             const admin_surface_options& opts);
 

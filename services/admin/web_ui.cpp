@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include "services/common/log.hpp"
+#include "services/http/http_server.hpp"
 
 namespace kb::admin {
 
@@ -122,7 +123,7 @@ std::string web_dist_dir(std::string_view built_default) {
   return std::string{built_default};
 }
 
-void register_web_ui(httplib::Server& server, const std::string& dist_dir) {
+void register_web_ui(http_server& server, const std::string& dist_dir) {
   std::filesystem::path root{dist_dir};
   if (!is_file(root / "index.html"))
     KB_WARN("web", "no built web UI in " << dist_dir << ": / explains how to build it");

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-namespace httplib {
-class Server;
+namespace kb {
+class http_server;
 }
 
 namespace kb::admin {
@@ -50,7 +50,7 @@ std::string web_dist_dir(std::string_view built_default);
 
 /// Serves `dist_dir` at `/` (see the header comment). Register after the API
 /// routes. A missing dist folder serves a page that says how to build it.
-void register_web_ui(httplib::Server& server, const std::string& dist_dir);
+void register_web_ui(http_server& server, const std::string& dist_dir);
 
 // -- template definition --------------------------------------------------------
 

@@ -101,8 +101,8 @@ int main(int argc, char** argv) {
   auto supervisor = kb::sup::spawn_supervisor(sys, std::move(sup_cfg));
   kb::gw::gateway gateway{sys, supervisor, kb::gw::make_gateway_settings(conf)};
 
-  kb::http_server server;
-  kb::configure_http_server(server, kb::gw::make_http_server_options(conf));
+  kb::http_server server{kb::gw::make_http_server_options(conf)};
+  kb::set_api_error_handlers(server);
   gateway.register_routes(server);
   store->add_listener([&gateway](const kb::service_config& next) {
     gateway.update(kb::gw::make_gateway_settings(next));
@@ -120,7 +120,6 @@ int main(int argc, char** argv) {
     caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
     return 1;
   }
-  server.widen_backlog();
   std::cout << "kiro-bridge listening on http://" << conf.server.host << ":"
             << port << std::endl;
   KB_INFO("bridge", "listening on " << conf.server.host << ":" << port

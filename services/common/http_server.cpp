@@ -12,19 +12,19 @@
 
 namespace kb {
 
-void configure_http_server(httplib::Server& server,
-                           const http_server_options& opts) {
-  auto threads = opts.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_tcp_nodelay(true);
-  server.set_keep_alive_max_count(100000);
-  server.set_keep_alive_timeout(opts.keep_alive_timeout_s);
-  server.set_read_timeout(opts.read_timeout_s, 0);
-  // One byte over the limit lets the gateway itself answer 413 in
-  // Anthropic's shape; httplib rejects anything larger on its own, and the
-  // error handler below gives that the same shape.
-  server.set_payload_max_length(opts.max_body_bytes + 1);
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+namespace {
+
+std::string size_text(size_t bytes) {
+  if (bytes % (1u << 20) == 0)
+    return std::to_string(bytes >> 20) + " MB";
+  return std::to_string(bytes) + "-byte";
+}
+
+} // namespace
+
+void set_api_error_handlers(http_server& server) {
+  auto limit = server.options().max_body_bytes;
+  server.set_error_handler([limit](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty())
       return;
     auto rid = res.get_header_value("request-id");
@@ -35,8 +35,10 @@ void configure_http_server(httplib::Server& server,
     api_error err{error_kind_for_status(res.status), ""};
     switch (res.status) {
       case 404: err.message = "no route for " + req.method + " " + req.path; break;
-      case 413: err.message = "request body exceeds the 32 MB limit"; break;
-      case 405: err.message = "method not allowed"; break;
+      case 413: err.message = "request body exceeds the " + size_text(limit) + " limit"; break;
+      case 405: err.message = "method " + req.method + " is not allowed on " + req.path; break;
+      case 400: err.message = "malformed HTTP request"; break;
+      case 431: err.message = "malformed or oversized request headers"; break;
       default: err.message = "HTTP " + std::to_string(res.status); break;
     }
     if (res.status == 413)
@@ -63,7 +65,7 @@ void configure_http_server(httplib::Server& server,
   });
 }
 
-void serve_until_terminated(httplib::Server& server, long long drain_timeout_ms,
+void serve_until_terminated(http_server& server, long long drain_timeout_ms,
                             const std::function<void(int)>& on_signal) {
   std::thread signals{[&] {
     auto sig = wait_for_termination_signal();
@@ -80,7 +82,7 @@ void serve_until_terminated(httplib::Server& server, long long drain_timeout_ms,
   signals.join();
 }
 
-int bind_http(httplib::Server& server, const std::string& host, int port) {
+int bind_http(http_server& server, const std::string& host, int port) {
   if (port == 0)
     return server.bind_to_any_port(host);
   return server.bind_to_port(host, port) ? port : -1;

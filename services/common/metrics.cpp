@@ -11,6 +11,41 @@ std::vector<double> default_buckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
 }
 
+namespace {
+
+template <class A, class B>
+bool lexicographic_less(const A& a, const B& b) {
+  return std::lexicographical_compare(
+    a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+      auto first = std::string_view{x.first}.compare(y.first);
+      return first != 0 ? first < 0 : std::string_view{x.second} < std::string_view{y.second};
+    });
+}
+
+/// The series for `l`, created (labels copied) when it is new.
+template <class Map>
+auto& series(Map& m, label_refs l) {
+  auto it = m.find(l);
+  if (it == m.end()) {
+    labels owned;
+    owned.reserve(l.size());
+    for (auto& [k, v] : l)
+      owned.emplace_back(std::string{k}, std::string{v});
+    it = m.emplace(std::move(owned), typename Map::mapped_type{}).first;
+  }
+  return it->second;
+}
+
+} // namespace
+
+bool labels_less::operator()(const labels& a, label_refs b) const {
+  return lexicographic_less(a, b);
+}
+
+bool labels_less::operator()(label_refs a, const labels& b) const {
+  return lexicographic_less(a, b);
+}
+
 registry::family& registry::family_of(std::string_view name, kind k) {
   auto it = families_.find(name);
   if (it == families_.end()) {
@@ -35,20 +70,20 @@ void registry::describe(std::string_view name, kind k, std::string help,
   }
 }
 
-void registry::add(std::string_view name, const labels& l, double v) {
+void registry::add(std::string_view name, label_refs l, double v) {
   std::lock_guard<std::mutex> guard{mutex_};
-  family_of(name, kind::counter).values[l] += v;
+  series(family_of(name, kind::counter).values, l) += v;
 }
 
-void registry::set(std::string_view name, const labels& l, double v) {
+void registry::set(std::string_view name, label_refs l, double v) {
   std::lock_guard<std::mutex> guard{mutex_};
-  family_of(name, kind::gauge).values[l] = v;
+  series(family_of(name, kind::gauge).values, l) = v;
 }
 
-void registry::observe(std::string_view name, const labels& l, double v) {
+void registry::observe(std::string_view name, label_refs l, double v) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto& f = family_of(name, kind::histogram);
-  auto& h = f.histograms[l];
+  auto& h = series(f.histograms, l);
   if (h.counts.size() != f.buckets.size())
     h.counts.assign(f.buckets.size(), 0);
   auto bucket = std::lower_bound(f.buckets.begin(), f.buckets.end(), v);
@@ -67,7 +102,7 @@ void registry::clear(std::string_view name) {
   }
 }
 
-double registry::value(std::string_view name, const labels& l) const {
+double registry::value(std::string_view name, label_refs l) const {
   std::lock_guard<std::mutex> guard{mutex_};
   auto it = families_.find(name);
   if (it == families_.end())

@@ -5,6 +5,7 @@
 // told apart by labels. Label values must never be secrets.
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,16 @@
 namespace kb::metrics {
 
 using labels = std::vector<std::pair<std::string, std::string>>;
+/// Labels as a caller passes them: views, copied only when a series is new.
+using label_refs = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+/// Orders stored labels, and finds them by label_refs without a copy.
+struct labels_less {
+  using is_transparent = void;
+  bool operator()(const labels& a, const labels& b) const { return a < b; }
+  bool operator()(const labels& a, label_refs b) const;
+  bool operator()(label_refs a, const labels& b) const;
+};
 
 enum class kind { counter, gauge, histogram };
 
@@ -29,14 +40,14 @@ public:
   void describe(std::string_view name, kind k, std::string help,
                 std::vector<double> buckets = default_buckets());
 
-  void add(std::string_view name, const labels& l, double v = 1);
-  void set(std::string_view name, const labels& l, double v);
-  void observe(std::string_view name, const labels& l, double v);
+  void add(std::string_view name, label_refs l, double v = 1);
+  void set(std::string_view name, label_refs l, double v);
+  void observe(std::string_view name, label_refs l, double v);
   /// Drops every series of a gauge family (before setting fresh values).
   void clear(std::string_view name);
 
   /// The value of a counter or gauge series (0 when absent); for tests.
-  double value(std::string_view name, const labels& l) const;
+  double value(std::string_view name, label_refs l) const;
 
   std::string render() const;
 
@@ -50,8 +61,8 @@ private:
     kind k = kind::counter;
     std::string help;
     std::vector<double> buckets;
-    std::map<labels, double> values;
-    std::map<labels, histogram_data> histograms;
+    std::map<labels, double, labels_less> values;
+    std::map<labels, histogram_data, labels_less> histograms;
   };
   family& family_of(std::string_view name, kind k);
 

@@ -1,6 +1,7 @@
 #include "services/gateway/gateway.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "services/common/ids.hpp"
 #include "services/common/log.hpp"
 #include "services/common/metrics.hpp"
+#include "services/http/http_server.hpp"
 #include "services/gateway/model_catalog.hpp"
 #include "services/gateway/reply_sink.hpp"
 #include "shared/claude/messages_request.hpp"
@@ -70,10 +72,12 @@ void record_request(std::string_view route, int status, std::string_view model,
                     std::string_view request_id, std::string_view detail = {}) {
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
   auto& m = metrics::global();
-  m.add(metrics::names::requests, {{"route", std::string{route}},
-                                   {"status", std::to_string(status)},
-                                   {"model", std::string{model}}});
-  m.observe(metrics::names::request_duration, {{"route", std::string{route}}},
+  char digits[8];
+  auto end = std::to_chars(digits, digits + sizeof(digits), status).ptr;
+  std::string_view status_text{digits, static_cast<size_t>(end - digits)};
+  m.add(metrics::names::requests,
+        {{"route", route}, {"status", status_text}, {"model", model}});
+  m.observe(metrics::names::request_duration, {{"route", route}},
             seconds.count());
   auto level = status >= 500 ? log::level::warn : log::level::info;
   if (!log::enabled(level))
@@ -133,7 +137,7 @@ struct reply_session {
     std::string detail = "in=" + std::to_string(in) + " out=" + std::to_string(out_tokens);
     if (error) {
       auto err = api_error{*error, {}};
-      m.add(metrics::names::upstream_errors, {{"type", std::string{err.type()}}});
+      m.add(metrics::names::upstream_errors, {{"type", err.type()}});
       detail += " error=" + std::string{err.type()};
     }
     record_request("/v1/messages", status, upstream_model, started, request_id, detail);
@@ -244,8 +248,8 @@ struct gateway::impl {
     return current;
   }
 
-  /// Common prologue: request id, auth, body limit. Returns false when the
-  /// response is already final.
+  /// Common prologue: request id and auth (the server enforces the body
+  /// limit). Returns false when the response is already final.
   bool admit(const gateway_settings& s, const httplib::Request& req,
              httplib::Response& res, const std::string& rid) {
     res.set_header("request-id", rid);
@@ -253,15 +257,6 @@ struct gateway::impl {
       send_error(res,
                  api_error{error_kind::authentication,
                            "invalid x-api-key: the key is not in apiKeys"},
-                 rid);
-      return false;
-    }
-    if (req.body.size() > s.max_body_bytes) {
-      send_error(res,
-                 api_error{error_kind::request_too_large,
-                           "request body is " + std::to_string(req.body.size()) +
-                             " bytes; the limit is " +
-                             std::to_string(s.max_body_bytes)},
                  rid);
       return false;
     }
@@ -434,7 +429,7 @@ gateway::gateway(caf::actor_system& sys, caf::actor supervisor,
   // nop
 }
 
-void gateway::register_routes(httplib::Server& server) {
+void gateway::register_routes(http_server& server) {
   auto self = impl_;
   server.Post("/v1/messages", [self](const httplib::Request& req,
                                      httplib::Response& res) {

@@ -16,8 +16,8 @@
 
 #include "shared/config/model_mapping.hpp"
 
-namespace httplib {
-class Server;
+namespace kb {
+class http_server;
 }
 
 namespace kb::gw {
@@ -25,7 +25,6 @@ namespace kb::gw {
 struct gateway_settings {
   std::vector<std::string> api_keys; ///< empty = any key accepted
   config::model_mapping models;
-  size_t max_body_bytes = 32u << 20;
   int64_t ping_interval_ms = 15000;
   /// How long a streamed request waits for its first upstream event before
   /// committing the 200 (until then, failures still get a real status).
@@ -38,7 +37,7 @@ public:
   gateway(caf::actor_system& sys, caf::actor supervisor,
           gateway_settings settings);
 
-  void register_routes(httplib::Server& server);
+  void register_routes(http_server& server);
 
   /// Replaces the settings (hot reload); requests in flight keep theirs.
   void update(gateway_settings settings);

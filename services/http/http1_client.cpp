@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 
+#include "services/http/http1_reader.hpp"
 #include "services/http/socket_stream.hpp"
 #include "shared/common/ascii.hpp"
 
@@ -27,34 +28,9 @@ namespace kb {
 
 namespace {
 
-constexpr size_t max_header_line = 64 * 1024;
-constexpr size_t max_header_lines = 200;
-
-/// Without the spaces and tabs around it (HTTP's optional whitespace).
-std::string_view trim_blanks(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-/// Whether the comma-separated header value lists `token` (any case).
-bool lists_token(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    auto comma = value.find(',');
-    if (equals_ci(trim_blanks(value.substr(0, comma)), token))
-      return true;
-    if (comma == std::string_view::npos)
-      break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 bool has_line_break(std::string_view s) {
-  // find_first_of would call memchr once per character
-  return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; });
+  return std::memchr(s.data(), '\r', s.size()) != nullptr ||
+         std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -117,212 +93,48 @@ std::optional<std::string> request_head(const http1_request& req, const std::str
 /// Reads one answer from the stream, in place.
 class response_reader {
 public:
-  explicit response_reader(socket_stream& in) : in_(in) {
+  explicit response_reader(socket_stream& in) : message_(in, "answer") {
     // nop
   }
 
-  std::string error;
   int status = 0;
-  bool close_after = false;
+  const std::string& error() const { return message_.error; }
+  bool close_after() const { return message_.close_after; }
 
   /// Status line and headers (1xx interim answers skipped).
   bool read_head(bool head_request) {
     do {
-      if (!read_status_line() || !read_headers())
+      int minor_version = 1;
+      if (!read_status_line(minor_version) ||
+          !message_.read_fields(minor_version, [](std::string_view, std::string_view) {}))
         return false;
     } while (status >= 100 && status < 200);
-    if (head_request || status == 204 || status == 304)
-      framing_ = framing::none;
-    else if (chunked_)
-      framing_ = framing::chunked;
-    else if (length_)
-      framing_ = framing::length;
-    else
-      framing_ = framing::until_close;
-    if (framing_ == framing::until_close)
-      close_after = true;
+    framing_ = message_.body_framing(!head_request && status != 204 && status != 304, true);
     return true;
   }
 
-  /// The body, piece by piece. `aborted` is set when `on_body` said stop.
-  bool read_body(const std::function<bool(const char*, size_t)>& on_body, bool& aborted) {
-    switch (framing_) {
-      case framing::none:
-        return true;
-      case framing::length:
-        return pass(*length_, on_body, aborted);
-      case framing::until_close:
-        return pass_until_close(on_body, aborted);
-      case framing::chunked:
-        return pass_chunks(on_body, aborted);
-    }
-    return false;
+  bool read_body(const http1_reader::body_handler& on_body, bool& aborted) {
+    return message_.read_body(framing_, on_body, aborted);
   }
 
 private:
-  enum class framing { none, length, chunked, until_close };
-
-  bool fail(std::string why) {
-    error = std::move(why);
-    return false;
-  }
-
-  /// Receives more of the answer; false (with the reason) when none came.
-  bool fill() {
-    auto n = in_.fill();
-    return n > 0 || fail(n == 0 ? "the connection closed mid-answer" : read_failure());
-  }
-
-  static const char* read_failure() {
-    return errno == EAGAIN || errno == EWOULDBLOCK ? "no answer within the read timeout"
-                                                   : "reading the answer failed";
-  }
-
-  bool read_line() {
-    line_.clear();
-    while (true) {
-      auto buf = in_.buffered();
-      if (buf.empty()) {
-        if (!fill())
-          return false;
-        continue;
-      }
-      auto nl = buf.find('\n');
-      auto take = nl == std::string_view::npos ? buf.size() : nl + 1;
-      line_.append(buf.data(), take);
-      in_.consume(take);
-      if (nl != std::string_view::npos) {
-        line_.pop_back();
-        if (!line_.empty() && line_.back() == '\r')
-          line_.pop_back();
-        return true;
-      }
-      if (line_.size() > max_header_line)
-        return fail("an answer line is longer than 64 KB");
-    }
-  }
-
-  bool read_status_line() {
-    if (!read_line())
+  bool read_status_line(int& minor_version) {
+    std::string_view l;
+    if (!message_.read_line(l))
       return false;
-    std::string_view l = line_;
     // "HTTP/1.1 200 OK": the reason phrase is optional.
     if (l.size() < 12 || l.substr(0, 7) != "HTTP/1." || l[8] != ' ')
-      return fail("not an HTTP/1.x status line");
+      return message_.fail("not an HTTP/1.x status line");
     auto [end, ec] = std::from_chars(l.data() + 9, l.data() + 12, status);
     if (ec != std::errc{} || end != l.data() + 12 || status < 100 || status > 999 ||
         (l.size() > 12 && l[12] != ' '))
-      return fail("not an HTTP/1.x status line");
-    close_after = l[7] == '0'; // HTTP/1.0 closes unless told otherwise
-    chunked_ = false;
-    length_.reset();
+      return message_.fail("not an HTTP/1.x status line");
+    minor_version = l[7] == '0' ? 0 : 1;
     return true;
   }
 
-  bool read_headers() {
-    for (size_t count = 0;; ++count) {
-      if (count > max_header_lines)
-        return fail("the answer has more than 200 header lines");
-      if (!read_line())
-        return false;
-      if (line_.empty())
-        return true;
-      std::string_view l = line_;
-      auto colon = l.find(':');
-      if (colon == std::string_view::npos || colon == 0)
-        return fail("a malformed header line in the answer");
-      auto name = l.substr(0, colon);
-      auto value = trim_blanks(l.substr(colon + 1));
-      if (equals_ci(name, "content-length")) {
-        uint64_t n = 0;
-        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc{} || end != value.data() + value.size() || (length_ && *length_ != n))
-          return fail("an invalid Content-Length in the answer");
-        length_ = n;
-      } else if (equals_ci(name, "transfer-encoding")) {
-        chunked_ = lists_token(value, "chunked");
-      } else if (equals_ci(name, "connection")) {
-        if (lists_token(value, "close"))
-          close_after = true;
-        else if (lists_token(value, "keep-alive"))
-          close_after = false;
-      }
-    }
-  }
-
-  bool pass(uint64_t left, const std::function<bool(const char*, size_t)>& on_body,
-            bool& aborted) {
-    while (left > 0) {
-      auto buf = in_.buffered();
-      if (buf.empty()) {
-        if (!fill())
-          return false;
-        continue;
-      }
-      auto take = static_cast<size_t>(std::min<uint64_t>(left, buf.size()));
-      if (!on_body(buf.data(), take)) {
-        aborted = true;
-        return false;
-      }
-      in_.consume(take);
-      left -= take;
-    }
-    return true;
-  }
-
-  bool pass_until_close(const std::function<bool(const char*, size_t)>& on_body,
-                        bool& aborted) {
-    while (true) {
-      auto buf = in_.buffered();
-      if (buf.empty()) {
-        auto n = in_.fill();
-        if (n == 0)
-          return true;
-        if (n < 0)
-          return fail(read_failure());
-        continue;
-      }
-      if (!on_body(buf.data(), buf.size())) {
-        aborted = true;
-        return false;
-      }
-      in_.consume(buf.size());
-    }
-  }
-
-  bool pass_chunks(const std::function<bool(const char*, size_t)>& on_body, bool& aborted) {
-    while (true) {
-      if (!read_line())
-        return false;
-      std::string_view l = line_;
-      l = l.substr(0, l.find(';')); // chunk extensions are ignored
-      while (!l.empty() && (l.back() == ' ' || l.back() == '\t'))
-        l.remove_suffix(1);
-      uint64_t size = 0;
-      auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), size, 16);
-      if (l.empty() || ec != std::errc{} || end != l.data() + l.size())
-        return fail("an invalid chunk size in the answer");
-      if (size == 0) {
-        do { // trailer fields, up to the empty line
-          if (!read_line())
-            return false;
-        } while (!line_.empty());
-        return true;
-      }
-      if (!pass(size, on_body, aborted))
-        return false;
-      if (!read_line())
-        return false;
-      if (!line_.empty())
-        return fail("a chunk of the answer is longer than its size");
-    }
-  }
-
-  socket_stream& in_;
-  std::string line_;
-  bool chunked_ = false;
-  std::optional<uint64_t> length_;
-  framing framing_ = framing::none;
+  http1_reader message_;
+  http1_reader::framing framing_ = http1_reader::framing::none;
 };
 
 } // namespace
@@ -516,11 +328,11 @@ std::string http1_client::exchange(const http1_request& req,
     aborted = true;
   }
   ok = ok && answer.read_body(on_body, aborted);
-  if (!ok || answer.close_after || stream.has_buffered_input())
+  if (!ok || answer.close_after() || stream.has_buffered_input())
     disconnect(); // nothing that is left of this answer may start the next one
   if (aborted)
     return "canceled";
-  return ok ? std::string{} : answer.error;
+  return ok ? std::string{} : answer.error();
 }
 
 } // namespace kb

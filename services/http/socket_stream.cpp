@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 
 namespace kb {
@@ -141,20 +142,49 @@ ssize_t socket_stream::write(const char* ptr, size_t size) {
   return sent ? static_cast<ssize_t>(size) : -1;
 }
 
+ssize_t socket_stream::await_input() {
+  if (!flush())
+    return -1;
+  message_started_ = false;
+  if (has_buffered_input())
+    return static_cast<ssize_t>(end_ - begin_);
+  ssize_t n;
+  do {
+    n = ::recv(sock_, input_.data(), input_.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    begin_ = 0;
+    end_ = static_cast<size_t>(n);
+  }
+  return n;
+}
+
 ssize_t socket_stream::receive(char* into, size_t size) {
-  // Our sockets block with SO_RCVTIMEO set to the read timeout: one recv
-  // waits for the bytes, and its EAGAIN means that time is up. Only a
-  // non-blocking socket polls (else a read could take twice the timeout).
+  // Our sockets block with SO_RCVTIMEO set: one recv waits for the bytes.
+  // Its EAGAIN means the read timeout is up, unless SO_RCVTIMEO is shorter
+  // (a server's keep-alive timeout): then the recv is repeated until it is.
+  // Only a non-blocking socket polls (else a read could take twice the
+  // timeout).
   if (!tls_) {
+    auto started = std::chrono::steady_clock::now();
     while (true) {
       auto n = ::recv(sock_, into, size, 0);
       if (n >= 0)
         return n;
       if (errno == EINTR)
         continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-          (::fcntl(sock_, F_GETFL) & O_NONBLOCK) == 0 ||
-          !wait_for(sock_, POLLIN, read_timeout_ms_))
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        return -1;
+      if ((::fcntl(sock_, F_GETFL) & O_NONBLOCK) == 0) {
+        // The slack keeps a SO_RCVTIMEO equal to the read timeout (our
+        // clients) from waiting a second time.
+        if (std::chrono::steady_clock::now() - started + std::chrono::milliseconds(50) <
+            std::chrono::milliseconds(read_timeout_ms_))
+          continue;
+        errno = EAGAIN;
+        return -1;
+      }
+      if (!wait_for(sock_, POLLIN, read_timeout_ms_))
         return -1;
     }
   }

@@ -40,6 +40,10 @@ public:
   std::string_view buffered() const { return {input_.data() + begin_, end_ - begin_}; }
   ssize_t fill();
   void consume(size_t n) { begin_ += n; }
+  /// Like fill(), but one receive of a plain socket: it waits as long as
+  /// the socket's SO_RCVTIMEO (a server's keep-alive timeout), not the read
+  /// timeout; -1 with EAGAIN when that passed.
+  ssize_t await_input();
 
   /// Sends held-back bytes; false when the socket failed.
   bool flush();

@@ -4,15 +4,14 @@
 
 #include <httplib.h>
 
-#include "services/http/http_server.hpp"
+#include "services/sim/httplib_server.hpp"
 #include "services/sim/simulator.hpp"
 
 namespace kb::sim {
 
 namespace {
 
-using plain_server = kb::http_server;
-using tls_server = kb::wide_backlog<httplib::SSLServer>;
+using tls_server = wide_backlog<httplib::SSLServer>;
 
 int64_t epoch_seconds() {
   using namespace std::chrono;

@@ -18,15 +18,29 @@ constexpr std::string_view streaming_sdk_version = "1.0.34";
 header_list chat_headers(const credentials& c, std::string_view machine_id,
                          std::string_view kiro_version,
                          std::string_view invocation_id) {
-  std::string ide = "KiroIDE-" + std::string{kiro_version} + "-" + std::string{machine_id};
-  std::string sdk{streaming_sdk_version};
+  // Built by appending: chains of operator+ made a temporary per step, and
+  // this runs for every call.
+  auto joined = [](std::initializer_list<std::string_view> parts) {
+    size_t n = 0;
+    for (auto p : parts)
+      n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (auto p : parts)
+      out.append(p);
+    return out;
+  };
+  std::string_view sdk = streaming_sdk_version;
   return {
-    {"Authorization", "Bearer " + c.access_token},
+    {"Authorization", joined({"Bearer ", c.access_token})},
     {"x-amzn-codewhisperer-optout", "true"},
     {"x-amzn-kiro-agent-mode", "vibe"},
-    {"x-amz-user-agent", "aws-sdk-js/" + sdk + " " + ide},
-    {"user-agent", "aws-sdk-js/" + sdk + " ua/2.1 os/linux#6.1 lang/js md/nodejs#22.22.0 " +
-                     "api/codewhispererstreaming#" + sdk + " m/E " + ide},
+    {"x-amz-user-agent",
+     joined({"aws-sdk-js/", sdk, " KiroIDE-", kiro_version, "-", machine_id})},
+    {"user-agent", joined({"aws-sdk-js/", sdk,
+                           " ua/2.1 os/linux#6.1 lang/js md/nodejs#22.22.0 "
+                           "api/codewhispererstreaming#",
+                           sdk, " m/E KiroIDE-", kiro_version, "-", machine_id})},
     {"amz-sdk-invocation-id", std::string{invocation_id}},
     {"amz-sdk-request", "attempt=1; max=3"},
   };

@@ -1,20 +1,19 @@
 #pragma once
 
-// An httplib server (any kind, bound by the caller) serving on its own
-// thread for the length of a scope: running when constructed (or after 5 s,
-// when it cannot start; the test's requests then fail), stopped and joined
-// when destroyed.
+// A server (kb::http_server or any httplib server, bound by the caller)
+// serving on its own thread for the length of a scope: running when
+// constructed (or after 5 s, when it cannot start; the test's requests then
+// fail), stopped and joined when destroyed.
 
 #include <chrono>
 #include <thread>
 
-#include <httplib.h>
-
 namespace kb::test {
 
+template <class Server>
 class serving {
 public:
-  explicit serving(httplib::Server& server)
+  explicit serving(Server& server)
     : server_(server), thread_([&server] { server.listen_after_bind(); }) {
     for (int i = 0; i < 5000 && !server_.is_running(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -27,7 +26,7 @@ public:
   serving& operator=(const serving&) = delete;
 
 private:
-  httplib::Server& server_;
+  Server& server_;
   std::thread thread_;
 };
 

@@ -56,10 +56,10 @@ int main(int argc, char** argv) {
   kb::cluster::supervisor_link link{sys, link_opts};
   auto supervisor = link.proxy();
 
-  kb::http_server server;
   kb::http_server_options http_opts;
   http_opts.threads = 32;
-  kb::configure_http_server(server, http_opts);
+  kb::http_server server{http_opts};
+  kb::set_api_error_handlers(server);
   auto watcher = kb::admin::serve_admin(
     server, sys, admin, supervisor, store,
     {conf.server.admin_token, args.config_dir, KB_WEB_DIST,

@@ -25,7 +25,7 @@ namespace {
 const std::vector<std::string> accepted_flags = {"host", "port", "supervisor-host",
                                                  "supervisor-port"};
 
-void serve_health(httplib::Server& server, const kb::cluster::supervisor_link& link,
+void serve_health(kb::http_server& server, const kb::cluster::supervisor_link& link,
                   const kb::gw::gateway& gateway) {
   server.Get("/api/health", [&link, &gateway](const httplib::Request&,
                                               httplib::Response& res) {
@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
   kb::cluster::supervisor_link link{sys, link_opts};
   kb::gw::gateway gateway{sys, link.proxy(), kb::gw::make_gateway_settings(conf)};
 
-  kb::http_server server;
-  kb::configure_http_server(server, kb::gw::make_http_server_options(conf));
+  kb::http_server server{kb::gw::make_http_server_options(conf)};
+  kb::set_api_error_handlers(server);
   gateway.register_routes(server);
   serve_health(server, link, gateway);
 
@@ -90,7 +90,6 @@ int main(int argc, char** argv) {
               << conf.server.port << "\n";
     return 1;
   }
-  server.widen_backlog();
   std::cout << "kiro-gateway listening on http://" << conf.server.host << ":" << port
             << " supervisor=" << link_opts.host << ":" << link_opts.port << std::endl;
   KB_INFO("gateway", "listening on " << conf.server.host << ":" << port);

@@ -60,7 +60,7 @@ void drain(caf::actor_system& sys, const caf::actor& sup, std::chrono::milliseco
   KB_WARN("supervisor", "drain timeout reached with calls still in flight");
 }
 
-void serve_health(httplib::Server& server, caf::actor_system& sys, caf::actor sup) {
+void serve_health(kb::http_server& server, caf::actor_system& sys, caf::actor sup) {
   server.Get("/api/health", [&sys, sup](const httplib::Request&, httplib::Response& res) {
     auto accounts = accounts_of(sys, sup);
     nlohmann::json body = {{"role", "supervisor"}};
@@ -106,10 +106,10 @@ int main(int argc, char** argv) {
   }
   port = *published;
 
-  kb::http_server health;
   kb::http_server_options health_opts;
   health_opts.threads = 4;
-  kb::configure_http_server(health, health_opts);
+  kb::http_server health{health_opts};
+  kb::set_api_error_handlers(health);
   serve_health(health, sys, supervisor);
   int health_port = args.health_port.value_or(port + 1 > 65535 ? 0 : port + 1);
   health_port = kb::bind_http(health, bind, health_port);

@@ -103,9 +103,9 @@ int main(int argc, char** argv) {
   const int sim_port = std::atoi(argv[1]);
   const kb::http_headers headers{{"Authorization", std::string{"Bearer "} + argv[2]}};
   const bool handoff = mode == "handoff";
-  kb::http_server server;
-  server.set_keep_alive_max_count(100000);
-  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  kb::http_server_options opts;
+  opts.threads = 64;
+  kb::http_server server{opts};
   server.Post("/v1/messages", [&](const httplib::Request& req, httplib::Response& res) {
     thread_local std::unique_ptr<kb::http1_client> upstream;
     thread_local std::unique_ptr<forwarder> helper;
@@ -126,7 +126,6 @@ int main(int argc, char** argv) {
   const int port = server.bind_to_any_port("127.0.0.1");
   if (port <= 0)
     return 1;
-  server.widen_backlog();
   std::printf("kb-passthrough listening on 127.0.0.1:%d\n", port);
   std::fflush(stdout);
   server.listen_after_bind();

@@ -35,9 +35,8 @@ struct fake_kiro {
   kb::http_server server;
   int port = 0;
   std::atomic<int> calls{0};
-  std::optional<kb::test::serving> serving;
+  std::optional<kb::test::serving<kb::http_server>> serving;
   fake_kiro() {
-    server.set_keep_alive_max_count(1000);
     server.Post("/generateAssistantResponse", [this](const httplib::Request& req,
                                                      httplib::Response& res) {
       ++calls;

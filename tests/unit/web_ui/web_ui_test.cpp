@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include "services/admin/web_ui.hpp"
+#include "services/http/http_server.hpp"
 #include "tests/support/serving.hpp"
 
 namespace fs = std::filesystem;
@@ -23,11 +24,11 @@ auto exists_in(std::set<std::string> files) {
 }
 
 /// A dist folder with an index, one hashed bundle and a favicon, served by a
-/// real httplib server with one API route registered first.
+/// real server with one API route registered first.
 struct served_ui {
   fs::path dir;
-  httplib::Server server;
-  std::optional<kb::test::serving> serving;
+  kb::http_server server;
+  std::optional<kb::test::serving<kb::http_server>> serving;
   int port = 0;
 
   served_ui() {
@@ -186,7 +187,7 @@ TEST_CASE("the UI leaves API routes and unknown API paths alone") {
 }
 
 TEST_CASE("without a built UI the root says how to build it") {
-  httplib::Server server;
+  kb::http_server server;
   auto dir = fs::temp_directory_path() / ("kb-web-none-" + std::to_string(::getpid()));
   kb::admin::register_web_ui(server, dir.string());
   int port = server.bind_to_any_port("127.0.0.1");
