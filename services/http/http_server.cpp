@@ -1,5 +1,6 @@
 #include "services/http/http_server.hpp"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -428,20 +429,24 @@ bool http_server::listen_after_bind() {
     return false;
   running_ = true;
   httplib::ThreadPool pool{opts_.threads};
+  // The listening socket does not block: a burst of connections is taken
+  // in one go after one poll. Accepted sockets block (Linux does not pass
+  // O_NONBLOCK on); their options are set on their own threads.
+  ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
   while (!stopping()) {
     if (!wait_for(sock, POLLIN, stop_check_ms))
       continue;
-    int conn = ::accept4(sock, nullptr, nullptr, SOCK_CLOEXEC);
-    if (conn < 0) {
+    while (!stopping()) {
+      int conn = ::accept4(sock, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn >= 0) {
+        pool.enqueue([this, conn] { serve_connection(conn); });
+        continue;
+      }
       if (errno == EMFILE || errno == ENFILE) // out of descriptors: let some close
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      continue;
+      if (errno != EINTR && errno != ECONNABORTED)
+        break;
     }
-    int yes = 1;
-    ::setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
-    set_timeout(conn, SO_RCVTIMEO, opts_.keep_alive_timeout_s);
-    set_timeout(conn, SO_SNDTIMEO, opts_.write_timeout_s);
-    pool.enqueue([this, conn] { serve_connection(conn); });
   }
   if (auto s = listen_sock_.exchange(-1); s >= 0)
     ::close(s); // new connections are refused from here on
@@ -451,6 +456,10 @@ bool http_server::listen_after_bind() {
 }
 
 void http_server::serve_connection(int sock) {
+  int yes = 1;
+  ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+  set_timeout(sock, SO_RCVTIMEO, opts_.keep_alive_timeout_s);
+  set_timeout(sock, SO_SNDTIMEO, opts_.write_timeout_s);
   {
     std::lock_guard<std::mutex> guard{open_mutex_};
     open_.insert(sock);
