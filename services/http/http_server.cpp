@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <array>
 #include <chrono>
 #include <thread>
 
@@ -129,7 +130,8 @@ public:
       if (!stream_.flush() || close)
         break;
     }
-    stream_.flush();
+    if (stream_.flush() && unread_input_)
+      discard_unread_input();
   }
 
 private:
@@ -153,6 +155,7 @@ private:
       // connection (what is left of it cannot be trusted to frame).
       res.status = status;
       keep = false;
+      unread_input_ = true;
     } else {
       dispatch(req, res);
     }
@@ -316,7 +319,27 @@ private:
     return ok && stream_.flush();
   }
 
+  /// Closing a socket with unread bytes sends a reset, and a client still
+  /// sending its body (an oversized upload) would see that instead of our
+  /// answer. So, as web servers do, stop writing and read what it sends,
+  /// for a bounded time, before closing.
+  void discard_unread_input() {
+    int sock = stream_.socket();
+    ::shutdown(sock, SHUT_WR);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    std::array<char, 16384> scratch;
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+      if (left <= 0 || !wait_for(sock, POLLIN, static_cast<int>(left)) ||
+          ::recv(sock, scratch.data(), scratch.size(), 0) <= 0)
+        return;
+    }
+  }
+
   const http_server& server_;
+  bool unread_input_ = false; ///< a request was answered before it was read whole
   socket_stream stream_;
   socket_stream::endpoint remote_;
   socket_stream::endpoint local_;
