@@ -36,7 +36,6 @@ void set_api_error_handlers(http_server& server) {
     switch (res.status) {
       case 404: err.message = "no route for " + req.method + " " + req.path; break;
       case 413: err.message = "request body exceeds the " + size_text(limit) + " limit"; break;
-      case 405: err.message = "method " + req.method + " is not allowed on " + req.path; break;
       case 400: err.message = "malformed HTTP request"; break;
       case 431: err.message = "malformed or oversized request headers"; break;
       default: err.message = "HTTP " + std::to_string(res.status); break;

@@ -14,8 +14,7 @@ namespace {
 constexpr size_t max_line = 64 * 1024;
 constexpr size_t max_fields = 200;
 
-} // namespace
-
+/// Without the spaces and tabs around it (HTTP's optional whitespace).
 std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -24,6 +23,7 @@ std::string_view trim_blanks(std::string_view s) {
   return s;
 }
 
+/// Whether the comma-separated header value lists `token` (any case).
 bool lists_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     auto comma = value.find(',');
@@ -35,6 +35,8 @@ bool lists_token(std::string_view value, std::string_view token) {
   }
   return false;
 }
+
+} // namespace
 
 std::string http1_reader::in_the(std::string_view what) const {
   std::string s{what};

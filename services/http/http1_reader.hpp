@@ -17,12 +17,6 @@ namespace kb {
 
 class socket_stream;
 
-/// Without the spaces and tabs around it (HTTP's optional whitespace).
-std::string_view trim_blanks(std::string_view s);
-
-/// Whether the comma-separated header value lists `token` (any case).
-bool lists_token(std::string_view value, std::string_view token);
-
 class http1_reader {
 public:
   using field_handler = std::function<void(std::string_view name, std::string_view value)>;

@@ -242,12 +242,10 @@ private:
       if (server_.exception_handler_)
         server_.exception_handler_(req, res, std::current_exception());
     }
-    if (res.status == -1)
-      res.status = 200;
   }
 
   bool write_response(const httplib::Request& req, httplib::Response& res, bool keep) {
-    if (res.status == -1)
+    if (res.status == -1) // a handler that left it unset answered 200
       res.status = 200;
     auto& head = head_;
     head.clear();
@@ -261,11 +259,14 @@ private:
     }
     if (!has_connection)
       head.append(keep ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
-    bool head_only = req.method == "HEAD" || !has_body(res.status);
+    bool body_allowed = has_body(res.status);
+    bool head_only = req.method == "HEAD" || !body_allowed;
     bool chunked = res.content_provider_ && res.is_chunked_content_provider_;
-    if (chunked) {
+    if (!body_allowed) {
+      // no framing fields
+    } else if (chunked) {
       head.append("Transfer-Encoding: chunked\r\n");
-    } else if (has_body(res.status)) {
+    } else {
       head.append("Content-Length: ");
       append_number(head, res.content_provider_ ? res.content_length_ : res.body.size());
       head.append("\r\n");

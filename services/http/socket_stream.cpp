@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <climits>
 
 namespace kb {
@@ -166,7 +165,7 @@ ssize_t socket_stream::receive(char* into, size_t size) {
   // Only a non-blocking socket polls (else a read could take twice the
   // timeout).
   if (!tls_) {
-    auto started = std::chrono::steady_clock::now();
+    long waited_ms = 0;
     while (true) {
       auto n = ::recv(sock_, into, size, 0);
       if (n >= 0)
@@ -176,10 +175,13 @@ ssize_t socket_stream::receive(char* into, size_t size) {
       if (errno != EAGAIN && errno != EWOULDBLOCK)
         return -1;
       if ((::fcntl(sock_, F_GETFL) & O_NONBLOCK) == 0) {
-        // The slack keeps a SO_RCVTIMEO equal to the read timeout (our
-        // clients) from waiting a second time.
-        if (std::chrono::steady_clock::now() - started + std::chrono::milliseconds(50) <
-            std::chrono::milliseconds(read_timeout_ms_))
+        // Only here, after a timed-out recv, is the socket's timeout read.
+        timeval tv{};
+        socklen_t len = sizeof(tv);
+        ::getsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, &len);
+        long slice_ms = static_cast<long>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+        waited_ms += slice_ms;
+        if (slice_ms > 0 && waited_ms + slice_ms <= read_timeout_ms_)
           continue;
         errno = EAGAIN;
         return -1;
