@@ -7,7 +7,10 @@
 # and one machine-readable "load.<name> <value>" line per metric.
 #
 #   1. non-stream: wrk req/s, p50/p99 (direct /generateAssistantResponse vs
-#      gateway /v1/messages), added latency and throughput ratio; for scale,
+#      gateway /v1/messages), added latency and throughput ratio. The direct
+#      side replays the gateway's own upstream request (body and Kiro client
+#      headers, read back from the simulator), so both sides cost the
+#      simulator the same; a bearer-only request is measured too. For scale,
 #      kb-passthrough, the same HTTP stack without translation or actors:
 #      each HTTP thread forwards the body to kiro-sim itself (inline), or
 #      hands it to a forwarding thread of its own (handoff: the least any
@@ -182,22 +185,22 @@ EOF
   } >"$dir/kiro-accounts.json"
 }
 
-# Request bodies. The simulator's scripts match on the user's text.
-kiro_body() {
-  printf '{"conversationState":{"chatTriggerType":"MANUAL","conversationId":"6f0d8f2e-1c2b-4d3a-9e8f-0a1b2c3d4e5f","currentMessage":{"userInputMessage":{"content":"%s","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}},"profileArn":"%s"}' \
-    "$1" "$profile_arn"
-}
+# Request bodies. The simulator's scripts match on the user's text. The
+# direct side replays the request the gateway sent upstream for the same
+# Claude request (capture_direct: its body and Kiro client headers), so both
+# sides ask the simulator for the same work; direct-minimal.json with only a
+# bearer is measured once for comparison with earlier runs.
+printf '{"conversationState":{"chatTriggerType":"MANUAL","conversationId":"6f0d8f2e-1c2b-4d3a-9e8f-0a1b2c3d4e5f","currentMessage":{"userInputMessage":{"content":"hi","modelId":"claude-sonnet-4.5","origin":"AI_EDITOR"}}},"profileArn":"%s"}' \
+  "$profile_arn" >"$work/direct-minimal.json"
 claude_body() {
   printf '{"model":"claude-sonnet-4-5","max_tokens":256,"stream":%s,"messages":[{"role":"user","content":"%s"}]}' "$2" "$1"
 }
-kiro_body "hi" >"$work/direct-plain.json"
-kiro_body "bench stream200" >"$work/direct-stream200.json"
-kiro_body "bench slow20" >"$work/direct-slow.json"
 claude_body "hi" false >"$work/gw-plain.json"
 claude_body "hi" true >"$work/gw-plain-stream.json"
 claude_body "bench stream200" true >"$work/gw-stream200.json"
 claude_body "bench slow20" true >"$work/gw-slow.json"
-direct_headers="Authorization: Bearer $direct_token"
+minimal_headers="Authorization: Bearer $direct_token"
+direct_headers=
 gw_headers="x-api-key: bench|anthropic-version: 2023-06-01"
 
 # ---------------------------------------------------------------------------
@@ -300,6 +303,13 @@ check_gateway() {
   fi
 }
 
+# capture_direct KIND: after a gateway request, its upstream request becomes
+# direct-KIND.json and $direct_headers (the same Kiro client headers for all).
+capture_direct() {
+  direct_headers=$(node "$here/load/upstream_request.mjs" "$sim_port" "$direct_token" "$work/direct-$1.json") ||
+    die "cannot read the gateway's upstream request from kiro-sim"
+}
+
 sim_status_counts() { curl -sS "http://127.0.0.1:$sim_port/__sim/stats" | sed -n 's/.*"byStatus":{\([^}]*\)}.*/\1/p' | tr -d '"'; }
 
 # ---------------------------------------------------------------------------
@@ -332,22 +342,26 @@ gw_pid=$(cat "$work/bridge-small.pid")
 sleep 1
 put idle_rss_4x16_mb "$(calc "$(proc_field "$gw_pid" VmRSS) / 1024")"
 
+check_gateway "$work/gw-stream200.json" 200 'event: message_stop'
+capture_direct stream200
+check_gateway "$work/gw-plain-stream.json" any 'event: message_stop'
+check_gateway "$work/gw-plain.json" any '"stop_reason":"end_turn"'
+capture_direct plain
 check_direct "$work/direct-plain.json" any
 check_direct "$work/direct-stream200.json" 200
-check_gateway "$work/gw-plain.json" any '"stop_reason":"end_turn"'
-check_gateway "$work/gw-plain-stream.json" any 'event: message_stop'
-check_gateway "$work/gw-stream200.json" 200 'event: message_stop'
 
 echo "# 1. non-stream, wrk -t2 -c32"
 run_wrk nonstream_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-plain.json" "$direct_headers" 32
+run_wrk nonstream_direct_minimal "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-minimal.json" "$minimal_headers" 32
 run_wrk nonstream_gateway "http://127.0.0.1:$gw_port/v1/messages" "$work/gw-plain.json" "$gw_headers" 32
 for mode in inline handoff; do
-  start_daemon "passthrough-$mode" "kb-passthrough listening" "$passthrough_bin" "$sim_port" "$direct_token" "$mode"
+  start_daemon "passthrough-$mode" "kb-passthrough listening" "$passthrough_bin" "$sim_port" "$mode"
   passthrough_port=$(port_of "$started_line")
-  run_wrk "nonstream_passthrough_$mode" "http://127.0.0.1:$passthrough_port/v1/messages" "$work/direct-plain.json" "x-api-key: none" 32
+  run_wrk "nonstream_passthrough_$mode" "http://127.0.0.1:$passthrough_port/v1/messages" "$work/direct-plain.json" "$direct_headers" 32
   stop_pid "$(cat "$work/passthrough-$mode.pid")"
   put "nonstream_passthrough_${mode}_rps_ratio" "$(calc "${metric[nonstream_passthrough_${mode}_rps]} / ${metric[nonstream_direct_rps]}")"
 done
+put nonstream_rps_ratio_of_minimal "$(calc "${metric[nonstream_gateway_rps]} / ${metric[nonstream_direct_minimal_rps]}")"
 put nonstream_gateway_of_handoff_ratio "$(calc "${metric[nonstream_gateway_rps]} / ${metric[nonstream_passthrough_handoff_rps]}")"
 echo "# 2. stream, 200 deltas, wrk -t2 -c32"
 run_wrk stream200_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-stream200.json" "$direct_headers" 32
@@ -416,8 +430,9 @@ gw_port=$(port_of "$started_line")
 gw_pid=$(cat "$work/bridge-large.pid")
 sleep 1
 put idle_rss_10x110_mb "$(calc "$(proc_field "$gw_pid" VmRSS) / 1024")"
-check_direct "$work/direct-slow.json" 20
 check_gateway "$work/gw-slow.json" 20 'event: message_stop'
+capture_direct slow
+check_direct "$work/direct-slow.json" 20
 
 # Round 1 opens the connections spread over 2 s (httplib's listen backlog is
 # 5), round 2 fires all streams at one instant on those connections. A third
@@ -460,10 +475,11 @@ put sim_status_counts "$(sim_status_counts)"
 # ---------------------------------------------------------------------------
 m() { echo "${metric[$1]:-n/a}"; }
 echo
-echo "## summary (direct = kiro-sim alone, gateway = kiro-bridge -> kiro-sim)"
+echo "## summary (direct = kiro-sim alone, sent the gateway's own upstream requests; gateway = kiro-bridge -> kiro-sim)"
 printf '%-34s %12s %12s %12s  %s\n' "metric" "direct" "gateway" "delta/ratio" "target"
 row() { printf '%-34s %12s %12s %12s  %s\n' "$@"; }
 row "non-stream req/s (c32)" "$(m nonstream_direct_rps)" "$(m nonstream_gateway_rps)" "$(m nonstream_rps_ratio)" "ratio >= 0.5"
+row "  direct with a bearer only" "$(m nonstream_direct_minimal_rps)" "" "$(m nonstream_rps_ratio_of_minimal)" "earlier runs' direct side"
 row "  forwarder, no hand-off" "" "$(m nonstream_passthrough_inline_rps)" "$(m nonstream_passthrough_inline_rps_ratio)" "scale: the HTTP stack's ceiling"
 row "  forwarder, one thread hand-off" "" "$(m nonstream_passthrough_handoff_rps)" "$(m nonstream_passthrough_handoff_rps_ratio)" "scale: ceiling with worker threads"
 row "  gateway / one-hand-off forwarder" "" "" "$(m nonstream_gateway_of_handoff_ratio)" "share of that ceiling"
