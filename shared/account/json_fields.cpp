@@ -1,9 +1,10 @@
 #include "shared/account/json_fields.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <boost/json/parse.hpp>
+
+#include "shared/common/redact.hpp"
 
 namespace kb::account::detail {
 
@@ -42,37 +43,8 @@ const json::object* object_field(const json::object& o, std::string_view key) {
   return v && v->is_object() ? &v->get_object() : nullptr;
 }
 
-namespace {
-
-bool token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-         c == '.' || c == '+' || c == '/' || c == '=' || c == ':';
-}
-
-constexpr size_t min_redacted_length = 24;
-
-} // namespace
-
 std::string redact_long_words(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    if (!token_char(text[i])) {
-      out.push_back(text[i++]);
-      continue;
-    }
-    size_t end = i;
-    while (end < text.size() && token_char(text[end]))
-      ++end;
-    auto word = text.substr(i, end - i);
-    if (word.size() >= min_redacted_length)
-      out += "****";
-    else
-      out += word;
-    i = end;
-  }
-  return out;
+  return redact_words(text, [](std::string_view word) { return word.size() >= 24; }, "****");
 }
 
 } // namespace kb::account::detail

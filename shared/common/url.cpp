@@ -27,6 +27,9 @@ std::optional<url_parts> parse_url(std::string_view url) {
   }
   if (url.find_first_of("?#") != std::string_view::npos)
     return std::nullopt;
+  for (char ch : url) // a request line or Host field must not break
+    if (std::isspace(static_cast<unsigned char>(ch)) || std::iscntrl(static_cast<unsigned char>(ch)))
+      return std::nullopt;
   auto slash = url.find('/');
   auto authority = url.substr(0, slash);
   auto path = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
@@ -58,9 +61,6 @@ std::optional<url_parts> parse_url(std::string_view url) {
   }
   if (host.empty())
     return std::nullopt;
-  for (char ch : host)
-    if (std::isspace(static_cast<unsigned char>(ch)) || std::iscntrl(static_cast<unsigned char>(ch)))
-      return std::nullopt;
   parts.host = std::string{host};
   while (!path.empty() && path.back() == '/')
     path.remove_suffix(1);

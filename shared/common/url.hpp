@@ -18,7 +18,9 @@ struct url_parts {
 
 /// "https://q.us-east-1.amazonaws.com" → {true, host, 443, ""};
 /// "http://127.0.0.1:8080/base/" → {false, "127.0.0.1", 8080, "/base"}.
-/// Other schemes, an empty host, a bad port, a query or fragment → nullopt.
+/// Other schemes, an empty host, a bad port, credentials, a query or
+/// fragment, whitespace or control characters → nullopt. Config validation
+/// uses it too: a URL setting is accepted only if the client can call it.
 std::optional<url_parts> parse_url(std::string_view url);
 
 } // namespace kb

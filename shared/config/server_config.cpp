@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "shared/common/url.hpp"
 #include "shared/config/file_io.hpp"
 #include "shared/config/json_fields.hpp"
 
@@ -88,8 +89,8 @@ void read_non_empty(reader& r, std::string_view key, std::string& out) {
 void read_url(reader& r, std::string_view key, std::string& out) {
   std::string text;
   if (!r.read(key, text)) return;
-  if (!is_http_url(text)) {
-    r.fail_key(key, "expected an http:// or https:// URL with a host");
+  if (!parse_url(text)) {
+    r.fail_key(key, "expected an http:// or https:// URL with a host (no query or fragment)");
     return;
   }
   out = std::move(text);
@@ -312,46 +313,6 @@ nlohmann::json masked_view(const server_config& c) {
       {"gatewayPort", c.cluster.gateway_port ? json(*c.cluster.gateway_port)
                                              : json(nullptr)}}},
   };
-}
-
-bool is_http_url(std::string_view url) {
-  std::string_view rest;
-  if (url.substr(0, 7) == "http://") rest = url.substr(7);
-  else if (url.substr(0, 8) == "https://") rest = url.substr(8);
-  else return false;
-  if (std::any_of(url.begin(), url.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-      }))
-    return false;
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string_view::npos) return false;
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') { // IPv6 literal
-    auto close = authority.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    host = authority.substr(0, close + 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return false;
-      port = after.substr(1);
-      if (port.empty()) return false;
-    }
-  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    if (port.empty()) return false;
-  }
-  if (host.empty()) return false;
-  if (!port.empty()) {
-    if (port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(),
-                     [](char c) { return c >= '0' && c <= '9'; }))
-      return false;
-    int n = std::stoi(std::string(port));
-    if (n < 1 || n > 65535) return false;
-  }
-  return true;
 }
 
 } // namespace kb::config

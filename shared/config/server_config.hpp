@@ -110,7 +110,4 @@ nlohmann::json masked_view(const server_config& config);
 /// characters, nothing of shorter ones; "" stays "" (not set).
 std::string mask_secret(std::string_view secret);
 
-/// `http://` or `https://` followed by a host (and optional port and path).
-bool is_http_url(std::string_view url);
-
 } // namespace kb::config

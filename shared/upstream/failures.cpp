@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include "shared/common/ascii.hpp"
+#include "shared/common/redact.hpp"
 
 namespace kb::upstream {
 
@@ -35,36 +36,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-         c == '+' || c == '/' || c == '=' || c == ':';
-}
-
-/// Replaces anything shaped like a Kiro access/refresh token, API key or JWT
-/// with "[redacted]", in case an upstream ever echoes one.
-std::string redact_tokens(std::string_view s) {
+/// Anything shaped like a Kiro access/refresh token, API key or JWT, in
+/// case an upstream ever echoes one.
+bool token_shaped(std::string_view word) {
   static constexpr std::array<std::string_view, 4> prefixes{"aoa", "aor", "ksk_", "eyJ"};
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    if (!token_char(s[i])) {
-      out.push_back(s[i++]);
-      continue;
-    }
-    size_t end = i;
-    while (end < s.size() && token_char(s[end])) ++end;
-    auto word = s.substr(i, end - i);
-    bool secret = word.size() >= 20 && std::any_of(prefixes.begin(), prefixes.end(),
-                                                   [&](auto p) { return word.starts_with(p); });
-    out += secret ? std::string_view("[redacted]") : word;
-    i = end;
-  }
-  return out;
+  return word.size() >= 20 && std::any_of(prefixes.begin(), prefixes.end(),
+                                          [&](auto p) { return word.starts_with(p); });
 }
 
 std::string clean_message(std::string_view s) {
-  auto text = redact_tokens(trim(s));
+  auto text = redact_words(trim(s), token_shaped, "[redacted]");
   if (text.size() <= max_failure_message_bytes) return text;
   size_t cut = max_failure_message_bytes;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;

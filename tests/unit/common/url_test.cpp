@@ -39,6 +39,7 @@ TEST_CASE("malformed URLs are rejected") {
   for (auto bad : {"", "q.amazonaws.com", "ftp://host", "https://", "https://:443",
                    "https://host:", "https://host:0", "https://host:65536", "https://host:8o",
                    "https://host/p?x=1", "https://host#f", "https://user:pw@host",
-                   "https://[::1", "https://[::1]x", "https://ho st"})
+                   "https://[::1", "https://[::1]x", "https://[]:443", "https://ho st",
+                   "https://host/a b", "https://host/\tx", "https://host/\x7f"})
     CHECK_MESSAGE(!parse_url(bad).has_value(), bad);
 }
