@@ -142,10 +142,20 @@ struct reply_session {
     }
     record_request("/v1/messages", status, upstream_model, started, request_id, detail);
     auto level = error ? log::level::warn : log::level::info;
+    std::string outcome = error          ? " failed " + std::string{api_error{*error, {}}.type()}
+                          : status == 499 ? " cancelled: the client hung up"
+                                          : " ok";
     if (log::enabled(level))
       log::event(log::category::kiro_api, level, request_id, account,
-                 "generate model=" + upstream_model +
-                   (error ? " failed " + std::string{api_error{*error, {}}.type()} : " ok"));
+                 "generate model=" + upstream_model + outcome);
+  }
+
+  /// The client hung up before its answer: nothing more is sent, and the
+  /// sink is dropped rather than pooled, which cancels the upstream call
+  /// (the supervisor watches it). 499 as nginx logs it.
+  void abandon(httplib::Response& res) {
+    status = 499;
+    res.status = status;
   }
 
   void fail(api_error err) {
@@ -211,17 +221,24 @@ bool pump(reply_session& s, milliseconds timeout) {
   return got;
 }
 
-/// Pumps until the session finishes or `deadline` passes (false then).
-bool pump_until(reply_session& s, std::chrono::steady_clock::time_point deadline,
-                bool stop_at_first_output) {
+/// How often a wait for the answer looks whether its client hung up.
+constexpr milliseconds client_check_interval{1000};
+
+enum class wait_result { done, timed_out, client_gone };
+
+/// Pumps until the session finishes (or, with `stop_at_first_output`, has
+/// output), `deadline` passes, or the client hangs up.
+wait_result pump_until(reply_session& s, std::chrono::steady_clock::time_point deadline,
+                       bool stop_at_first_output) {
   while (!s.finished && !(stop_at_first_output && s.received)) {
     auto left = std::chrono::duration_cast<milliseconds>(
       deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
-      return false;
-    pump(s, left);
+      return wait_result::timed_out;
+    if (!pump(s, std::min(left, client_check_interval)) && http_server::client_gone())
+      return wait_result::client_gone;
   }
-  return true;
+  return wait_result::done;
 }
 
 } // namespace
@@ -317,7 +334,12 @@ struct gateway::impl {
     session.assembler.begin();
     auto deadline = std::chrono::steady_clock::now() +
                     milliseconds(s.request_timeout_ms);
-    if (!pump_until(session, deadline, false))
+    auto waited = pump_until(session, deadline, false);
+    if (waited == wait_result::client_gone) {
+      session.abandon(res);
+      return;
+    }
+    if (waited == wait_result::timed_out)
       session.fail(api_error{error_kind::api,
                              "the upstream answer took longer than requestTimeout"});
     if (session.failure) {
@@ -335,9 +357,12 @@ struct gateway::impl {
     // Wait for the first answer before committing to a 200, so that a
     // request no account can serve still gets its proper status.
     auto header = session->assembler.begin();
-    pump_until(*session,
-               std::chrono::steady_clock::now() + milliseconds(s.commit_wait_ms),
-               true);
+    auto waited = pump_until(
+      *session, std::chrono::steady_clock::now() + milliseconds(s.commit_wait_ms), true);
+    if (waited == wait_result::client_gone) {
+      session->abandon(res);
+      return;
+    }
     if (session->failure) {
       send_error(res, *session->failure, session->request_id);
       session->status = res.status;

@@ -25,6 +25,9 @@ namespace {
 /// How often the accept loop checks for stop().
 constexpr int stop_check_ms = 250;
 
+/// The client socket of the request this thread's handler is serving.
+thread_local int serving_socket = -1;
+
 bool has_regex_syntax(const std::string& pattern) {
   return pattern.find_first_of("()[]{}*+?^$|\\") != std::string::npos;
 }
@@ -233,6 +236,10 @@ private:
       res.status = 404;
       return;
     }
+    struct serving_guard {
+      explicit serving_guard(int sock) { serving_socket = sock; }
+      ~serving_guard() { serving_socket = -1; }
+    } serving{stream_.socket()};
     try {
       r->serve(req, res);
     } catch (...) {
@@ -445,6 +452,13 @@ bool http_server::bind_to_port(const std::string& host, int port) {
 
 int http_server::bind_to_any_port(const std::string& host) {
   return bind(host, 0);
+}
+
+bool http_server::client_gone() {
+  if (serving_socket < 0)
+    return false;
+  pollfd p{serving_socket, POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 bool http_server::listen_after_bind() {

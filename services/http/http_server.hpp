@@ -67,6 +67,12 @@ public:
   /// Binds to a free port of `host`; returns it, or -1.
   int bind_to_any_port(const std::string& host);
 
+  /// Whether the client of the request the calling thread is serving has
+  /// closed its connection (end of stream, reset): for handlers that wait
+  /// long before they answer. False outside a handler. A client that only
+  /// shuts its sending side counts as gone, as most proxies count it.
+  static bool client_gone();
+
   /// Serves the bound socket until stop(); returns once every connection
   /// is done (idle keep-alive connections end at once, requests in
   /// flight are finished). False when nothing was bound.

@@ -545,6 +545,36 @@ describe('kiro-bridge through the official SDK', () => {
     assert.ok(Date.now() - started < 3000, `follow-up requests took ${Date.now() - started} ms`);
   });
 
+  test('a client that gives up on a JSON answer frees its worker too', T, async () => {
+    await stack.sim.script({
+      match: { contentContains: 'slow-json-please' }, times: 1,
+      response: reply.text('tock '.repeat(200), { chunks: 200, chunkDelayMs: 100 }),
+    });
+    const controller = new AbortController();
+    const pending = client.messages.create({
+      model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: 'slow-json-please' }],
+    }, { signal: controller.signal, maxRetries: 0 });
+    await new Promise((r) => setTimeout(r, 500));
+    controller.abort();
+    await assert.rejects(pending, (err) => err instanceof Anthropic.APIUserAbortError || /abort/i.test(String(err)));
+
+    // The sim would keep answering for 20 s: the bridge must notice the
+    // hang-up while it waits, cancel the upstream call and free the worker.
+    const deadline = Date.now() + 4000;
+    let busy;
+    do {
+      const accounts = (await bridgeFetch(stack, '/api/accounts')).body.accounts;
+      busy = accounts.reduce((n, a) => n + a.inFlight, 0);
+      if (busy > 0) await new Promise((r) => setTimeout(r, 100));
+    } while (busy > 0 && Date.now() < deadline);
+    assert.equal(busy, 0, 'a worker is still busy with the abandoned JSON request');
+
+    const answer = await client.messages.create({
+      model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'quick after abort' }],
+    });
+    assert.equal(answer.stop_reason, 'end_turn');
+  });
+
   test('an expired access token is refreshed and the request retried transparently', T, async () => {
     await stack.sim.expire('acct-a');
     const msg = await client.messages.create({

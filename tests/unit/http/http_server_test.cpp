@@ -344,6 +344,46 @@ TEST_CASE("a client gone mid-stream makes the provider's writes fail") {
   CHECK(write_failed);
 }
 
+TEST_CASE("a handler that waits sees whether its client hung up") {
+  std::atomic<int> seen{-1}; // -1 still waiting, 0 client there, 1 client gone
+  std::atomic<bool> release{false};
+  kb::http_server server{running_server::options(5, 1000)};
+  server.Get("/wait", [&](const httplib::Request& req, httplib::Response& res) {
+    // The client that stays asks with ?stay, and its handler answers once
+    // released; the other one hangs up while its handler waits.
+    bool stays = req.has_param("stay");
+    for (int i = 0; i < 500 && !release && !kb::http_server::client_gone(); ++i)
+      std::this_thread::sleep_for(10ms);
+    if (!stays)
+      seen = kb::http_server::client_gone() ? 1 : 0;
+    res.set_content(kb::http_server::client_gone() ? "gone" : "here", "text/plain");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  kb::test::serving running{server};
+  CHECK_FALSE(kb::http_server::client_gone()); // not a handler's thread
+
+  {
+    raw_connection c{port};
+    c.send_all("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(50ms);
+  } // hangs up while the handler waits
+  for (int i = 0; i < 500 && seen < 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(seen == 1);
+
+  // A client that waits for its answer (and pipelines its next request)
+  // is still there.
+  raw_connection c{port};
+  c.send_all("GET /wait?stay HTTP/1.1\r\nHost: x\r\n\r\nGET /wait?stay HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(100ms);
+  release = true;
+  auto answers = c.read_until_closed(5s);
+  CHECK(answers.find("here") != std::string::npos);
+  CHECK(answers.find("gone") == std::string::npos);
+  CHECK(count_of(answers, "HTTP/1.1 200") == 2);
+}
+
 TEST_CASE("stopping finishes the request in flight and refuses new connections") {
   kb::http_server_options o;
   o.threads = 4;
