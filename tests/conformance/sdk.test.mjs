@@ -34,6 +34,17 @@ function clientFor(stack, extra = {}) {
   return new Anthropic({ baseURL: stack.baseURL, apiKey: 'sk-test', maxRetries: 0, ...extra });
 }
 
+/** The bridge's busy workers (inFlight over all accounts), once they are 0 or `ms` have passed. */
+async function busyWorkersAfter(stack, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const accounts = (await bridgeFetch(stack, '/api/accounts')).body.accounts;
+    const busy = accounts.reduce((n, a) => n + a.inFlight, 0);
+    if (busy === 0 || Date.now() >= deadline) return busy;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Collects every event of an SDK MessageStream, then its final message. */
 async function collectStream(stream) {
   const events = [];
@@ -528,14 +539,7 @@ describe('kiro-bridge through the official SDK', () => {
     assert.equal(health.body.status, 'ok');
     // The sim would keep streaming for 20 s: the bridge must abort that read
     // and report the worker idle within a few seconds.
-    const deadline = Date.now() + 3000;
-    let busy;
-    do {
-      const accounts = (await bridgeFetch(stack, '/api/accounts')).body.accounts;
-      busy = accounts.reduce((n, a) => n + a.inFlight, 0);
-      if (busy > 0) await new Promise((r) => setTimeout(r, 100));
-    } while (busy > 0 && Date.now() < deadline);
-    assert.equal(busy, 0, 'a worker is still busy with the abandoned stream');
+    assert.equal(await busyWorkersAfter(stack, 3000), 0, 'a worker is still busy with the abandoned stream');
 
     const started = Date.now();
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => client.messages.create({
@@ -553,21 +557,14 @@ describe('kiro-bridge through the official SDK', () => {
     const controller = new AbortController();
     const pending = client.messages.create({
       model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: 'slow-json-please' }],
-    }, { signal: controller.signal, maxRetries: 0 });
+    }, { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 500));
     controller.abort();
     await assert.rejects(pending, (err) => err instanceof Anthropic.APIUserAbortError || /abort/i.test(String(err)));
 
     // The sim would keep answering for 20 s: the bridge must notice the
     // hang-up while it waits, cancel the upstream call and free the worker.
-    const deadline = Date.now() + 4000;
-    let busy;
-    do {
-      const accounts = (await bridgeFetch(stack, '/api/accounts')).body.accounts;
-      busy = accounts.reduce((n, a) => n + a.inFlight, 0);
-      if (busy > 0) await new Promise((r) => setTimeout(r, 100));
-    } while (busy > 0 && Date.now() < deadline);
-    assert.equal(busy, 0, 'a worker is still busy with the abandoned JSON request');
+    assert.equal(await busyWorkersAfter(stack, 4000), 0, 'a worker is still busy with the abandoned JSON request');
 
     const answer = await client.messages.create({
       model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'quick after abort' }],
