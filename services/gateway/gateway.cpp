@@ -150,10 +150,15 @@ struct reply_session {
                  "generate model=" + upstream_model + outcome);
   }
 
-  /// The client hung up before its answer: nothing more is sent, and the
-  /// sink is dropped rather than pooled, which cancels the upstream call
-  /// (the supervisor watches it). 499 as nginx logs it.
+  /// The client hung up before its answer: the sink is dropped rather than
+  /// pooled, which cancels the upstream call (the supervisor watches it).
+  /// 499 as nginx logs it; only a client that merely shut its sending side
+  /// still reads the answer.
   void abandon(httplib::Response& res) {
+    send_error(res,
+               api_error{error_kind::invalid_request,
+                         "cancelled: the client closed its connection before the answer"},
+               request_id);
     status = 499;
     res.status = status;
   }
