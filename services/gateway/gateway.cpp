@@ -142,12 +142,13 @@ struct reply_session {
     }
     record_request("/v1/messages", status, upstream_model, started, request_id, detail);
     auto level = error ? log::level::warn : log::level::info;
+    if (!log::enabled(level))
+      return;
     std::string outcome = error          ? " failed " + std::string{api_error{*error, {}}.type()}
                           : status == 499 ? " cancelled: the client hung up"
                                           : " ok";
-    if (log::enabled(level))
-      log::event(log::category::kiro_api, level, request_id, account,
-                 "generate model=" + upstream_model + outcome);
+    log::event(log::category::kiro_api, level, request_id, account,
+               "generate model=" + upstream_model + outcome);
   }
 
   /// The client hung up before its answer: the sink is dropped rather than

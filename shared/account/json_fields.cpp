@@ -1,7 +1,5 @@
 #include "shared/account/json_fields.hpp"
 
-#include <algorithm>
-
 #include <boost/json/parse.hpp>
 
 #include "shared/common/redact.hpp"
