@@ -73,7 +73,7 @@ http_response http_client::send(const std::string& method,
 http_response http_client::stream_post(
   const std::string& path, const http_headers& headers,
   const std::string& body, const std::string& content_type,
-  const std::function<bool(const char*, size_t)>& on_chunk) {
+  const std::function<bool(const char*, size_t)>& on_chunk, call_cancel* cancel) {
   http_response out;
   if (!client_) {
     out.error = "invalid upstream URL " + base_url_;
@@ -92,7 +92,8 @@ http_response http_client::stream_post(
         return true;
       }
       return on_chunk(data, len);
-    });
+    },
+    cancel);
   return out;
 }
 

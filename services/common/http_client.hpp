@@ -39,12 +39,14 @@ public:
   /// A streamed POST: `on_chunk` sees every body chunk of a 2xx answer as
   /// it arrives (return false to abort the download: the error is then
   /// "canceled"). Other answers' bodies (up to 1 MB) are collected into the
-  /// result instead.
+  /// result instead. `cancel` (optional) can end the call from another
+  /// thread, even while it waits for the first byte.
   http_response stream_post(const std::string& path,
                             const http_headers& headers,
                             const std::string& body,
                             const std::string& content_type,
-                            const std::function<bool(const char*, size_t)>& on_chunk);
+                            const std::function<bool(const char*, size_t)>& on_chunk,
+                            call_cancel* cancel = nullptr);
 
 private:
   std::string base_url_;

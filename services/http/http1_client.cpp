@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 
+#include "services/http/call_cancel.hpp"
 #include "services/http/http1_reader.hpp"
 #include "services/http/socket_stream.hpp"
 #include "shared/common/ascii.hpp"
@@ -299,7 +300,8 @@ std::string http1_client::connect() {
 
 std::string http1_client::exchange(const http1_request& req,
                                    const std::function<bool(int)>& on_status,
-                                   const std::function<bool(const char*, size_t)>& on_body) {
+                                   const std::function<bool(const char*, size_t)>& on_body,
+                                   call_cancel* cancel) {
   if (tls_wanted_ && !tls_)
     tls_ = tls_context::shared(opts_.ca_file);
   if (tls_ && !tls_->error.empty())
@@ -307,19 +309,38 @@ std::string http1_client::exchange(const http1_request& req,
   auto head = request_head(req, host_header_);
   if (!head)
     return "a request header contains a line break or an invalid name";
+  if (cancel && cancel->cancelled())
+    return "canceled";
   if (conn_ && !conn_->still_open())
     disconnect();
   if (!conn_)
     if (auto err = connect(); !err.empty())
       return err;
+  if (cancel && !cancel->attach(conn_->fd))
+    return "canceled";
+  bool keep = false;
+  auto error = exchange_on_connection(req, *head, on_status, on_body, keep);
+  if (cancel) {
+    cancel->detach();
+    if (cancel->cancelled()) {
+      keep = false; // its socket may have been shut down
+      error = "canceled";
+    }
+  }
+  if (!keep)
+    disconnect(); // nothing that is left of this answer may start the next one
+  return error;
+}
+
+std::string http1_client::exchange_on_connection(
+  const http1_request& req, const std::string& head, const std::function<bool(int)>& on_status,
+  const std::function<bool(const char*, size_t)>& on_body, bool& keep) {
   socket_stream stream{conn_->fd, conn_->ssl, opts_.read_timeout_ms, opts_.write_timeout_ms};
-  bool sent = stream.write(head->data(), head->size()) >= 0 &&
+  bool sent = stream.write(head.data(), head.size()) >= 0 &&
               (req.body.empty() || stream.write(req.body.data(), req.body.size()) >= 0) &&
               stream.flush();
-  if (!sent) {
-    disconnect();
+  if (!sent)
     return "sending the request to " + host_header_ + " failed";
-  }
   response_reader answer{stream};
   bool aborted = false;
   bool ok = answer.read_head(req.method == "HEAD");
@@ -328,8 +349,7 @@ std::string http1_client::exchange(const http1_request& req,
     aborted = true;
   }
   ok = ok && answer.read_body(on_body, aborted);
-  if (!ok || answer.close_after() || stream.has_buffered_input())
-    disconnect(); // nothing that is left of this answer may start the next one
+  keep = ok && !answer.close_after() && !stream.has_buffered_input();
   if (aborted)
     return "canceled";
   return ok ? std::string{} : answer.error();

@@ -20,6 +20,8 @@
 
 namespace kb {
 
+class call_cancel;
+
 using http_headers = std::vector<std::pair<std::string, std::string>>;
 
 struct http_client_options {
@@ -50,9 +52,11 @@ public:
   /// first, `on_body` every piece of the body as it arrives; either returns
   /// false to stop (the connection is then dropped). Returns what failed,
   /// empty on success. A connection the server closed while idle is
-  /// replaced before the request is sent.
+  /// replaced before the request is sent. `cancel` (optional) may end the
+  /// exchange from another thread; it then returns "canceled".
   std::string exchange(const http1_request& req, const std::function<bool(int)>& on_status,
-                       const std::function<bool(const char*, size_t)>& on_body);
+                       const std::function<bool(const char*, size_t)>& on_body,
+                       call_cancel* cancel = nullptr);
 
 private:
   struct connection;
@@ -60,6 +64,12 @@ private:
 
   std::string connect();
   void disconnect();
+  /// Sends `req` over conn_ and reads its answer; `keep` tells whether the
+  /// connection can take the next request.
+  std::string exchange_on_connection(const http1_request& req, const std::string& head,
+                                     const std::function<bool(int)>& on_status,
+                                     const std::function<bool(const char*, size_t)>& on_body,
+                                     bool& keep);
 
   std::string host_;
   int port_;

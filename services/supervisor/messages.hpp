@@ -12,6 +12,7 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include "services/http/call_cancel.hpp"
 #include "shared/account/account.hpp"
 #include "shared/common/conversation.hpp"
 #include "shared/common/upstream_failure.hpp"
@@ -24,8 +25,8 @@ struct dispatch {
   caf::actor sink;
   std::string account_id;
   account::credentials creds;
-  /// Raised by the supervisor when the sink dies (client went away).
-  std::shared_ptr<std::atomic<bool>> cancelled;
+  /// Cancelled by the supervisor when the sink dies (client went away).
+  std::shared_ptr<call_cancel> cancelled;
 };
 
 enum class call_result : uint8_t {

@@ -49,7 +49,7 @@ struct account_slot {
 struct pending_request {
   std::shared_ptr<const conversation> conv;
   caf::actor sink;
-  std::shared_ptr<std::atomic<bool>> cancelled;
+  std::shared_ptr<call_cancel> cancelled;
   int64_t deadline_ms = 0;
   int64_t not_before_ms = 0;
   int32_t attempts = 0;
@@ -937,7 +937,7 @@ void enqueue_request(self_ptr self, conversation conv, caf::actor sink,
   pending_request p;
   p.conv = std::make_shared<const conversation>(std::move(conv));
   p.sink = sink;
-  p.cancelled = std::make_shared<std::atomic<bool>>(false);
+  p.cancelled = std::make_shared<call_cancel>();
   p.deadline_ms = now(self) + st.cfg.queue_timeout_ms;
   if (only_account) {
     p.pinned = *only_account;
@@ -1076,7 +1076,7 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
     for (auto pid : pids) {
       auto p = st.pending.find(pid);
       if (p != st.pending.end()) {
-        p->second.cancelled->store(true);
+        p->second.cancelled->cancel();
         KB_DEBUG("supervisor", p->second.conv->request_id
                                  << ": client went away, cancelling");
       }

@@ -51,7 +51,7 @@ struct world {
   double usage_percent = 10;
   std::vector<std::string> persisted;
   std::vector<std::string> sink_log;
-  std::vector<std::shared_ptr<std::atomic<bool>>> cancel_flags;
+  std::vector<std::shared_ptr<kb::call_cancel>> cancel_flags;
 };
 
 struct worker_state {
@@ -405,10 +405,10 @@ TEST_CASE_FIXTURE(fixture, "a client that goes away cancels its upstream call") 
   auto sink = new_sink();
   generate(sink);
   REQUIRE(w->cancel_flags.size() == 1);
-  CHECK_FALSE(w->cancel_flags[0]->load());
+  CHECK_FALSE(w->cancel_flags[0]->cancelled());
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
   sched->run();
-  CHECK(w->cancel_flags[0]->load());
+  CHECK(w->cancel_flags[0]->cancelled());
   call_outcome aborted;
   aborted.result = call_result::aborted;
   release(aborted);
@@ -429,8 +429,8 @@ TEST_CASE_FIXTURE(fixture, "a sink reused for a second request still cancels it 
   release(call_outcome{}); // the first call ends; the sink still waits on the second
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
   sched->run();
-  CHECK_FALSE(w->cancel_flags[0]->load());
-  CHECK(w->cancel_flags[1]->load());
+  CHECK_FALSE(w->cancel_flags[0]->cancelled());
+  CHECK(w->cancel_flags[1]->cancelled());
 }
 
 TEST_CASE_FIXTURE(fixture, "tokens are refreshed on a timer before they expire") {

@@ -184,9 +184,12 @@ export async function startStack(options = {}) {
     const { cert, key } = makeCertificate(dir);
     const simAccounts = path.join(dir, 'sim-accounts.json');
     fs.writeFileSync(simAccounts, JSON.stringify(simAccountsFile(accounts), null, 2));
+    // A kiro-sim thread serves one connection for as long as it is kept
+    // alive, and one whose client left sleeps out its scripted delays: room
+    // for every worker's and maintainer's connection plus such leftovers.
     sim = startProcess('kiro-sim', path.join(binDir, 'kiro-sim'), [
       '--host', '127.0.0.1', '--port', '0', '--tls-port', '0',
-      '--cert', cert, '--key', key, '--accounts', simAccounts, '--threads', '8',
+      '--cert', cert, '--key', key, '--accounts', simAccounts, '--threads', '32',
     ], /kiro-sim listening http=([\d.]+):(\d+) https=([\d.]+):(\d+)/);
     const simMatch = await sim.ready;
     const simUrl = `http://127.0.0.1:${simMatch[2]}`;

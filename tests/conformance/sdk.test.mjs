@@ -572,6 +572,26 @@ describe('kiro-bridge through the official SDK', () => {
     assert.equal(answer.stop_reason, 'end_turn');
   });
 
+  test('a client that gives up while the model is still silent frees its worker at once', T, async () => {
+    // A model that thinks long before its first byte: the worker waits in a
+    // read that only Kiro's answer would end, unless the cancel ends it.
+    for (const stream of [false, true]) {
+      const words = `silent-${stream ? 'stream' : 'json'}-please`;
+      await stack.sim.script({
+        match: { contentContains: words }, times: 1,
+        response: reply.text('late', { firstByteDelayMs: 30000 }),
+      });
+      const controller = new AbortController();
+      const params = { model: MODEL, max_tokens: 64, stream, messages: [{ role: 'user', content: words }] };
+      const pending = client.messages.create(params, { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 500));
+      controller.abort();
+      await assert.rejects(pending, (err) => err instanceof Anthropic.APIUserAbortError || /abort/i.test(String(err)));
+      assert.equal(await busyWorkersAfter(stack, 4000), 0,
+        `a worker still waits for the first byte of the abandoned ${stream ? 'stream' : 'JSON request'}`);
+    }
+  });
+
   test('an expired access token is refreshed and the request retried transparently', T, async () => {
     await stack.sim.expire('acct-a');
     const msg = await client.messages.create({

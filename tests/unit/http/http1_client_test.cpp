@@ -17,6 +17,7 @@
 
 #include <httplib.h>
 
+#include "services/http/call_cancel.hpp"
 #include "services/http/http1_client.hpp"
 #include "services/http/http_server.hpp"
 #include "tests/support/process.hpp"
@@ -386,6 +387,38 @@ TEST_CASE("a silent server runs into the read timeout; a closed port is named") 
   auto r = call(c, "GET", "/");
   CHECK(r.error == "cannot connect to 127.0.0.1:" + std::to_string(closed_port) +
                      ": Connection refused");
+}
+
+TEST_CASE("a cancel from another thread ends an exchange waiting for its first byte") {
+  raw_peer peer{"", false};
+  kb::http_client_options opts;
+  opts.read_timeout_ms = 60000;
+  auto c = client_of(peer.port(), opts);
+  kb::call_cancel cancel;
+  std::string error;
+  auto started = std::chrono::steady_clock::now();
+  std::thread caller{[&] {
+    kb::http_headers none;
+    error = c.exchange({"GET", "/think", &none, {}, {}}, [](int) { return true; },
+                       [](const char*, size_t) { return true; }, &cancel);
+  }};
+  for (int i = 0; i < 500 && peer.requests().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(peer.requests().size() == 1);
+  cancel.cancel();
+  caller.join();
+  CHECK(error == "canceled");
+  // Long before the read timeout: the cancel shut the socket down.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+
+  // A call whose cancel came first sends nothing.
+  kb::call_cancel early;
+  early.cancel();
+  kb::http_headers none;
+  auto err = c.exchange({"GET", "/late", &none, {}, {}}, [](int) { return true; },
+                        [](const char*, size_t) { return true; }, &early);
+  CHECK(err == "canceled");
+  CHECK(peer.requests().size() == 1);
 }
 
 TEST_CASE("a header with a line break is refused before anything is sent") {
