@@ -232,6 +232,22 @@ constexpr milliseconds client_check_interval{1000};
 
 enum class wait_result { done, timed_out, client_gone };
 
+/// Pumps the next message, waiting at most `quiet_for` for it and looking
+/// every client_check_interval whether the client hung up.
+wait_result pump_next(reply_session& s, milliseconds quiet_for) {
+  auto deadline = std::chrono::steady_clock::now() + quiet_for;
+  while (true) {
+    auto left = std::chrono::duration_cast<milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return wait_result::timed_out;
+    if (pump(s, std::min(left, client_check_interval)))
+      return wait_result::done;
+    if (http_server::client_gone())
+      return wait_result::client_gone;
+  }
+}
+
 /// Pumps until the session finishes (or, with `stop_at_first_output`, has
 /// output), `deadline` passes, or the client hangs up.
 wait_result pump_until(reply_session& s, std::chrono::steady_clock::time_point deadline,
@@ -239,10 +255,8 @@ wait_result pump_until(reply_session& s, std::chrono::steady_clock::time_point d
   while (!s.finished && !(stop_at_first_output && s.received)) {
     auto left = std::chrono::duration_cast<milliseconds>(
       deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      return wait_result::timed_out;
-    if (!pump(s, std::min(left, client_check_interval)) && http_server::client_gone())
-      return wait_result::client_gone;
+    if (auto waited = pump_next(s, left); waited != wait_result::done)
+      return waited;
   }
   return wait_result::done;
 }
@@ -392,7 +406,10 @@ struct gateway::impl {
             sink.done();
             return true;
           }
-          if (!pump(*session, ping)) {
+          auto next = pump_next(*session, ping);
+          if (next == wait_result::client_gone)
+            return false; // as when a write fails
+          if (next == wait_result::timed_out) {
             session->out = session->assembler.ping();
             continue;
           }

@@ -149,6 +149,12 @@ private:
 
   /// Serves one request; false when the connection must end after it.
   bool serve_one(httplib::Request& req, httplib::Response& res) {
+    // The handler, and a content provider writing its answer, may ask
+    // client_gone().
+    struct serving_guard {
+      explicit serving_guard(int sock) { serving_socket = sock; }
+      ~serving_guard() { serving_socket = -1; }
+    } serving{stream_.socket()};
     http1_reader reader{stream_, "request"};
     int status = read_request(reader, req);
     bool keep = !reader.close_after;
@@ -237,10 +243,6 @@ private:
       res.status = 404;
       return;
     }
-    struct serving_guard {
-      explicit serving_guard(int sock) { serving_socket = sock; }
-      ~serving_guard() { serving_socket = -1; }
-    } serving{stream_.socket()};
     try {
       r->serve(req, res);
     } catch (...) {

@@ -68,9 +68,10 @@ public:
   int bind_to_any_port(const std::string& host);
 
   /// Whether the client of the request the calling thread is serving has
-  /// closed its connection (end of stream, reset): for handlers that wait
-  /// long before they answer. False outside a handler. A client that only
-  /// shuts its sending side counts as gone, as most proxies count it.
+  /// closed its connection (end of stream, reset): for handlers and content
+  /// providers that wait long between writes. False outside a request. A
+  /// client that only shuts its sending side counts as gone, as most
+  /// proxies count it.
   static bool client_gone();
 
   /// Serves the bound socket until stop(); returns once every connection

@@ -34,13 +34,17 @@ function clientFor(stack, extra = {}) {
   return new Anthropic({ baseURL: stack.baseURL, apiKey: 'sk-test', maxRetries: 0, ...extra });
 }
 
-/** The bridge's busy workers (inFlight over all accounts), once they are 0 or `ms` have passed. */
-async function busyWorkersAfter(stack, ms) {
+/**
+ * The bridge's busy workers (inFlight over all accounts), once they are
+ * `want` or `ms` have passed. The accounts' counters are reported a few
+ * times a second, not at once.
+ */
+async function busyWorkersAfter(stack, ms, want = 0) {
   const deadline = Date.now() + ms;
   for (;;) {
     const accounts = (await bridgeFetch(stack, '/api/accounts')).body.accounts;
     const busy = accounts.reduce((n, a) => n + a.inFlight, 0);
-    if (busy === 0 || Date.now() >= deadline) return busy;
+    if (busy === want || Date.now() >= deadline) return busy;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -558,7 +562,7 @@ describe('kiro-bridge through the official SDK', () => {
     const pending = client.messages.create({
       model: MODEL, max_tokens: 1024, messages: [{ role: 'user', content: 'slow-json-please' }],
     }, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await busyWorkersAfter(stack, 2000, 1), 1, 'the slow JSON request shows no busy worker');
     controller.abort();
     await assert.rejects(pending, (err) => err instanceof Anthropic.APIUserAbortError || /abort/i.test(String(err)));
 
@@ -584,12 +588,33 @@ describe('kiro-bridge through the official SDK', () => {
       const controller = new AbortController();
       const params = { model: MODEL, max_tokens: 64, stream, messages: [{ role: 'user', content: words }] };
       const pending = client.messages.create(params, { signal: controller.signal });
-      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await busyWorkersAfter(stack, 2000, 1), 1, 'the silent request shows no busy worker');
       controller.abort();
       await assert.rejects(pending, (err) => err instanceof Anthropic.APIUserAbortError || /abort/i.test(String(err)));
       assert.equal(await busyWorkersAfter(stack, 4000), 0,
         `a worker still waits for the first byte of the abandoned ${stream ? 'stream' : 'JSON request'}`);
     }
+  });
+
+  test('a client that leaves a stream during a long pause mid-answer frees its worker within seconds', T, async () => {
+    // Nothing is written to the client during the pause (the next ping is
+    // 15 s away), so the bridge must look for the hang-up itself.
+    await stack.sim.script({
+      match: { contentContains: 'pause-mid-answer' }, times: 1,
+      response: reply.text('before after', { chunks: 2, chunkDelayMs: 30000 }),
+    });
+    const controller = new AbortController();
+    const stream = client.messages.stream({
+      model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'pause-mid-answer' }],
+    }, { signal: controller.signal });
+    await assert.rejects((async () => {
+      for await (const ev of stream) {
+        if (ev.type !== 'content_block_delta') continue;
+        assert.equal(await busyWorkersAfter(stack, 2000, 1), 1, 'the paused stream shows no busy worker');
+        controller.abort();
+      }
+    })(), (err) => err instanceof Anthropic.APIUserAbortError || /abort/i.test(String(err)));
+    assert.equal(await busyWorkersAfter(stack, 4000), 0, 'a worker is still busy with the paused stream');
   });
 
   test('an expired access token is refreshed and the request retried transparently', T, async () => {

@@ -384,6 +384,32 @@ TEST_CASE("a handler that waits sees whether its client hung up") {
   CHECK(count_of(answers, "HTTP/1.1 200") == 2);
 }
 
+TEST_CASE("a chunked content provider that waits between writes sees its client hang up") {
+  std::atomic<int> seen{-1}; // -1 still waiting, 0 client there, 1 client gone
+  kb::http_server server{running_server::options(5, 1000)};
+  server.Get("/events", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/event-stream", [&](size_t, httplib::DataSink& sink) {
+      if (!sink.write("first\n", 6))
+        return false;
+      for (int i = 0; i < 500 && !kb::http_server::client_gone(); ++i)
+        std::this_thread::sleep_for(10ms);
+      seen = kb::http_server::client_gone() ? 1 : 0;
+      return false;
+    });
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  kb::test::serving running{server};
+  {
+    raw_connection c{port};
+    c.send_all("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(50ms);
+  } // hangs up between two writes
+  for (int i = 0; i < 500 && seen < 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(seen == 1);
+}
+
 TEST_CASE("stopping finishes the request in flight and refuses new connections") {
   kb::http_server_options o;
   o.threads = 4;
