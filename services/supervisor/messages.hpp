@@ -26,7 +26,7 @@ struct dispatch {
   std::string account_id;
   account::credentials creds;
   /// Cancelled by the supervisor when the sink dies (client went away).
-  std::shared_ptr<call_cancel> cancelled;
+  std::shared_ptr<call_cancel> cancel;
 };
 
 enum class call_result : uint8_t {

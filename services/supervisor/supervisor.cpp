@@ -49,7 +49,7 @@ struct account_slot {
 struct pending_request {
   std::shared_ptr<const conversation> conv;
   caf::actor sink;
-  std::shared_ptr<call_cancel> cancelled;
+  std::shared_ptr<call_cancel> cancel;
   int64_t deadline_ms = 0;
   int64_t not_before_ms = 0;
   int32_t attempts = 0;
@@ -224,7 +224,7 @@ void dispatch_to(self_ptr self, uint64_t pid, size_t i) {
   slot.last_used_ms = now(self);
   slot.requests += 1;
   slot.counters_unreported = true;
-  dispatch d{p.conv, p.sink, e.id, slot.creds, p.cancelled};
+  dispatch d{p.conv, p.sink, e.id, slot.creds, p.cancel};
   auto account_id = e.id;
   KB_DEBUG("supervisor", p.conv->request_id << ": dispatched to account "
                                             << account_id << " (attempt "
@@ -937,7 +937,7 @@ void enqueue_request(self_ptr self, conversation conv, caf::actor sink,
   pending_request p;
   p.conv = std::make_shared<const conversation>(std::move(conv));
   p.sink = sink;
-  p.cancelled = std::make_shared<call_cancel>();
+  p.cancel = std::make_shared<call_cancel>();
   p.deadline_ms = now(self) + st.cfg.queue_timeout_ms;
   if (only_account) {
     p.pinned = *only_account;
@@ -1076,7 +1076,7 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
     for (auto pid : pids) {
       auto p = st.pending.find(pid);
       if (p != st.pending.end()) {
-        p->second.cancelled->cancel();
+        p->second.cancel->cancel();
         KB_DEBUG("supervisor", p->second.conv->request_id
                                  << ": client went away, cancelling");
       }

@@ -73,7 +73,7 @@ call_outcome perform_call(worker_state& st, dispatch& d) {
   bool forwarded = false;
   bool stream_broken = false;
   auto on_chunk = [&](const char* data, size_t len) {
-    if (d.cancelled->cancelled())
+    if (d.cancel->cancelled())
       return false;
     auto status = reader.feed(std::string_view{data, len}, fresh);
     if (status == eventstream::decode_status::failed) {
@@ -102,8 +102,8 @@ call_outcome perform_call(worker_state& st, dispatch& d) {
   };
   auto res = st.client->stream_post(st.path_prefix + "/generateAssistantResponse",
                                     headers, built->body, "application/json",
-                                    on_chunk, d.cancelled.get());
-  if (d.cancelled->cancelled()) {
+                                    on_chunk, d.cancel.get());
+  if (d.cancel->cancelled()) {
     out.result = call_result::aborted;
     return out;
   }

@@ -69,7 +69,7 @@ caf::behavior scripted_worker(caf::stateful_actor<worker_state>* self,
     [self, w](atom::run, dispatch& d) -> caf::result<call_outcome> {
       w->served_by.push_back(d.account_id);
       w->tokens_used.push_back(d.creds.access_token);
-      w->cancel_flags.push_back(d.cancelled);
+      w->cancel_flags.push_back(d.cancel);
       call_script s;
       auto& q = w->calls[d.account_id];
       if (!q.empty()) {

@@ -74,7 +74,7 @@ kb::sup::dispatch make_dispatch(const caf::actor& sink, std::string request_id) 
   d.account_id = "acct-1";
   d.creds.access_token = "token-1";
   d.creds.profile_arn = "arn:aws:codewhisperer:us-east-1:000000000000:profile/TEST";
-  d.cancelled = std::make_shared<kb::call_cancel>();
+  d.cancel = std::make_shared<kb::call_cancel>();
   return d;
 }
 
