@@ -14,7 +14,8 @@
 #      kb-passthrough, the same HTTP stack without translation or actors:
 #      each HTTP thread forwards the body to kiro-sim itself (inline), or
 #      hands it to a forwarding thread of its own (handoff: the least any
-#      design with upstream worker threads pays)
+#      design with upstream worker threads pays). What a request costs: CPU
+#      µs of kiro-sim and kiro-bridge, context switches host-wide
 #   2. stream with 200 deltas: the same comparison
 #   3. time to first byte / first text delta, one sequential connection;
 #      non-stream latency on one connection and at a fixed rate (open loop,
@@ -123,6 +124,24 @@ proc_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 # utime and stime of PID in clock ticks (fields 14 and 15; the comm may hold spaces).
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
+
+# cost_snapshot: kiro-sim's and kiro-bridge's CPU ticks (user + system) and the
+# host's context switches so far; cost_per_request NAME BEFORE AFTER puts what
+# a request of run NAME cost in between (CPU µs of each, switches host-wide).
+cost_snapshot() {
+  echo "$(cpu_ticks "$sim_pid" | awk '{ print $1 + $2 }') $(cpu_ticks "$gw_pid" | awk '{ print $1 + $2 }')" \
+    "$(awk '$1 == "ctxt" { print $2 }' /proc/stat)"
+}
+cost_per_request() {
+  local name=$1 requests=${metric[${1}_requests]}
+  read -r sim0 gw0 cs0 <<<"$2"
+  read -r sim1 gw1 cs1 <<<"$3"
+  local us_per_tick
+  us_per_tick=$(calc "1000000 / $(getconf CLK_TCK)")
+  put "${name}_sim_cpu_us_per_request" "$(calc "($sim1 - $sim0) * $us_per_tick / $requests")"
+  put "${name}_bridge_cpu_us_per_request" "$(calc "($gw1 - $gw0) * $us_per_tick / $requests")"
+  put "${name}_switches_per_request" "$(calc "($cs1 - $cs0) / $requests")"
+}
 
 # Host-wide count of connections the kernel refused because a listen queue was
 # full (TcpExt ListenOverflows); other processes on the host count too.
@@ -323,6 +342,7 @@ start_daemon sim "kiro-sim listening" "$sim_bin" --host 127.0.0.1 --port 0 --thr
   --accounts "$work/sim-accounts.json"
 sim_port=$(port_of "$started_line")
 [[ -n $sim_port ]] || die "cannot read kiro-sim's port from: $started_line"
+sim_pid=$(cat "$work/sim.pid")
 
 text200=$(printf 'word %.0s' $(seq 200))
 script() {
@@ -354,9 +374,13 @@ check_direct "$work/direct-plain.json" any
 check_direct "$work/direct-stream200.json" 200
 
 echo "# 1. non-stream, wrk -t2 -c32"
+cost_before=$(cost_snapshot)
 run_wrk nonstream_direct "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-plain.json" "$direct_headers" 32
+cost_per_request nonstream_direct "$cost_before" "$(cost_snapshot)"
 run_wrk nonstream_direct_minimal "http://127.0.0.1:$sim_port/generateAssistantResponse" "$work/direct-minimal.json" "$minimal_headers" 32
+cost_before=$(cost_snapshot)
 run_wrk nonstream_gateway "http://127.0.0.1:$gw_port/v1/messages" "$work/gw-plain.json" "$gw_headers" 32
+cost_per_request nonstream_gateway "$cost_before" "$(cost_snapshot)"
 for mode in inline handoff; do
   start_daemon "passthrough-$mode" "kb-passthrough listening" "$passthrough_bin" "$sim_port" "$mode"
   passthrough_port=$(port_of "$started_line")
@@ -497,6 +521,9 @@ row "  direct with a bearer only" "$(m nonstream_direct_minimal_rps)" "" "$(m no
 row "  forwarder, no hand-off" "" "$(m nonstream_passthrough_inline_rps)" "$(m nonstream_passthrough_inline_rps_ratio)" "scale: the HTTP stack's ceiling"
 row "  forwarder, one thread hand-off" "" "$(m nonstream_passthrough_handoff_rps)" "$(m nonstream_passthrough_handoff_rps_ratio)" "scale: ceiling with worker threads"
 row "  gateway / one-hand-off forwarder" "" "" "$(m nonstream_gateway_of_handoff_ratio)" "share of that ceiling"
+row "  kiro-sim CPU µs per request" "$(m nonstream_direct_sim_cpu_us_per_request)" "$(m nonstream_gateway_sim_cpu_us_per_request)" "" ""
+row "  kiro-bridge CPU µs per request" "" "$(m nonstream_gateway_bridge_cpu_us_per_request)" "" ""
+row "  context switches per request" "$(m nonstream_direct_switches_per_request)" "$(m nonstream_gateway_switches_per_request)" "" "host-wide"
 row "non-stream p50 ms" "$(m nonstream_direct_p50_ms)" "$(m nonstream_gateway_p50_ms)" "$(m nonstream_added_p50_ms)" "added <= 0.3"
 row "non-stream p99 ms" "$(m nonstream_direct_p99_ms)" "$(m nonstream_gateway_p99_ms)" "$(m nonstream_added_p99_ms)" "added <= 2"
 row "non-stream errors" "$(m nonstream_direct_errors)" "$(m nonstream_gateway_errors)" "" "0"
