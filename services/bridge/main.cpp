@@ -98,8 +98,12 @@ int main(int argc, char** argv) {
   auto admin = kb::admin::spawn_admin(sys);
   auto sup_cfg = kb::sup::make_supervisor_config(conf);
   sup_cfg.admin = admin;
+  // In one process the gateway makes JSON requests' calls on its own HTTP
+  // threads, on workers the supervisor ticketed for them.
+  auto tickets = std::make_shared<kb::sup::ticket_pool>();
+  sup_cfg.tickets = tickets;
   auto supervisor = kb::sup::spawn_supervisor(sys, std::move(sup_cfg));
-  kb::gw::gateway gateway{sys, supervisor, kb::gw::make_gateway_settings(conf)};
+  kb::gw::gateway gateway{sys, supervisor, kb::gw::make_gateway_settings(conf), tickets};
 
   kb::http_server server{kb::gw::make_http_server_options(conf)};
   kb::set_api_error_handlers(server);

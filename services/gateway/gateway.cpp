@@ -17,7 +17,12 @@
 #include "services/common/metrics.hpp"
 #include "services/http/http_server.hpp"
 #include "services/gateway/model_catalog.hpp"
+#include "services/gateway/call_watchdog.hpp"
 #include "services/gateway/reply_sink.hpp"
+#include "services/http/call_cancel.hpp"
+#include "services/supervisor/messages.hpp"
+#include "services/supervisor/ticket_pool.hpp"
+#include "services/supervisor/upstream_line.hpp"
 #include "shared/claude/messages_request.hpp"
 #include "shared/claude/models.hpp"
 #include "shared/reply/assembler.hpp"
@@ -271,13 +276,18 @@ struct gateway::impl {
   std::shared_ptr<std::atomic<int>> in_flight =
     std::make_shared<std::atomic<int>>(0);
   std::shared_ptr<sink_pool> sinks;
+  std::shared_ptr<sup::ticket_pool> tickets;
+  std::unique_ptr<call_watchdog> watchdog; ///< with tickets only
 
-  impl(caf::actor_system& s, caf::actor sup, gateway_settings settings)
+  impl(caf::actor_system& s, caf::actor sup, gateway_settings settings,
+       std::shared_ptr<sup::ticket_pool> ticket_source)
     : sys(s),
       supervisor(std::move(sup)),
       current(std::make_shared<const gateway_settings>(std::move(settings))),
-      sinks(std::make_shared<sink_pool>(s)) {
-    // nop
+      sinks(std::make_shared<sink_pool>(s)),
+      tickets(std::move(ticket_source)) {
+    if (tickets)
+      watchdog = std::make_unique<call_watchdog>();
   }
 
   std::shared_ptr<const gateway_settings> snapshot() const {
@@ -342,18 +352,52 @@ struct gateway::impl {
     session->started = started;
     bool stream = conv.stream;
     auto& sink = session->self();
-    sink->send(supervisor, atom::generate::value, std::move(conv), sink.handle());
-    if (stream)
+    if (stream) {
+      sink->send(supervisor, atom::generate::value, std::move(conv), sink.handle());
       serve_stream(*s, session, res);
+      return;
+    }
+    auto deadline = started + milliseconds(s->request_timeout_ms);
+    session->assembler.begin();
+    if (auto t = tickets ? tickets->take() : std::nullopt)
+      call_on_ticket(*session, std::move(conv), std::move(*t), deadline);
     else
-      serve_json(*s, *session, res);
+      sink->send(supervisor, atom::generate::value, std::move(conv), sink.handle());
+    serve_json(*session, deadline, res);
   }
 
-  void serve_json(const gateway_settings& s, reply_session& session,
+  /// Makes the call of a ticket on this thread (its events go to the
+  /// session's sink like a worker's) and tells the supervisor how it went;
+  /// a call that failed before any output continues there.
+  void call_on_ticket(reply_session& session, conversation conv, sup::ticket t,
+                      std::chrono::steady_clock::time_point deadline) {
+    auto& sink = session.self();
+    KB_DEBUG("gateway", session.request_id << ": ticket " << t.id << " on account "
+                                           << t.account_id);
+    sup::dispatch d;
+    d.conv = std::make_shared<const conversation>(std::move(conv));
+    d.sink = sink.handle();
+    d.account_id = std::move(t.account_id);
+    d.creds = std::move(t.creds);
+    d.cancel = std::make_shared<call_cancel>();
+    sup::call_outcome outcome;
+    try {
+      auto watch = watchdog->observe(http_server::client_socket(), d.cancel, deadline);
+      outcome = t.line->call(d);
+    } catch (const std::exception& e) {
+      // The ticket must be reported whatever happens: its worker is busy
+      // until then. The request then runs on the supervisor's path.
+      outcome.result = sup::call_result::upstream_failed;
+      outcome.failure = {failure_class::network, 0, "", std::string{"the call failed: "} + e.what()};
+    }
+    if (outcome.result == sup::call_result::upstream_failed)
+      sink->send(supervisor, atom::run::value, t.id, std::move(outcome), std::move(d));
+    else
+      caf::anon_send(supervisor, atom::run::value, t.id, std::move(outcome));
+  }
+
+  void serve_json(reply_session& session, std::chrono::steady_clock::time_point deadline,
                   httplib::Response& res) {
-    session.assembler.begin();
-    auto deadline = std::chrono::steady_clock::now() +
-                    milliseconds(s.request_timeout_ms);
     auto waited = pump_until(session, deadline, false);
     if (waited == wait_result::client_gone) {
       session.abandon(res);
@@ -471,9 +515,10 @@ struct gateway::impl {
   }
 };
 
-gateway::gateway(caf::actor_system& sys, caf::actor supervisor,
-                 gateway_settings settings)
-  : impl_(std::make_shared<impl>(sys, std::move(supervisor), std::move(settings))) {
+gateway::gateway(caf::actor_system& sys, caf::actor supervisor, gateway_settings settings,
+                 std::shared_ptr<sup::ticket_pool> tickets)
+  : impl_(std::make_shared<impl>(sys, std::move(supervisor), std::move(settings),
+                                 std::move(tickets))) {
   // nop
 }
 

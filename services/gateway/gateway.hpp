@@ -4,7 +4,8 @@
 // /v1/messages/count_tokens, /v1/models. Each request borrows a sink (a
 // scoped actor, reused once its request is settled) that the supervisor's
 // worker streams events to; the HTTP thread drains it into the reply
-// assembler.
+// assembler. A JSON request that finds a supervisor ticket makes its
+// upstream call on the HTTP thread instead (see sup::ticket_pool).
 
 #include <memory>
 #include <mutex>
@@ -18,6 +19,10 @@
 
 namespace kb {
 class http_server;
+}
+
+namespace kb::sup {
+class ticket_pool;
 }
 
 namespace kb::gw {
@@ -34,8 +39,10 @@ struct gateway_settings {
 
 class gateway {
 public:
-  gateway(caf::actor_system& sys, caf::actor supervisor,
-          gateway_settings settings);
+  /// With `tickets` (the supervisor's, in one process), JSON requests make
+  /// their upstream call on the HTTP thread when a ticket is there.
+  gateway(caf::actor_system& sys, caf::actor supervisor, gateway_settings settings,
+          std::shared_ptr<sup::ticket_pool> tickets = nullptr);
 
   void register_routes(http_server& server);
 

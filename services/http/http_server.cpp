@@ -458,10 +458,16 @@ int http_server::bind_to_any_port(const std::string& host) {
 }
 
 bool http_server::client_gone() {
-  if (serving_socket < 0)
-    return false;
-  pollfd p{serving_socket, POLLRDHUP, 0};
+  return serving_socket >= 0 && client_gone(serving_socket);
+}
+
+bool http_server::client_gone(int client_socket) {
+  pollfd p{client_socket, POLLRDHUP, 0};
   return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+int http_server::client_socket() {
+  return serving_socket;
 }
 
 bool http_server::listen_after_bind() {

@@ -73,6 +73,11 @@ public:
   /// client that only shuts its sending side counts as gone, as most
   /// proxies count it.
   static bool client_gone();
+  /// The same for a client socket that another thread watches while the
+  /// serving thread is busy (client_socket(): the calling thread's, or -1).
+  /// It stays open until the handler and its content provider returned.
+  static bool client_gone(int client_socket);
+  static int client_socket();
 
   /// Serves the bound socket until stop(); returns once every connection
   /// is done (idle keep-alive connections end at once, requests in

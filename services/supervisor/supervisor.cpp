@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -30,6 +31,8 @@ struct account_slot {
   std::string email;
   std::vector<caf::actor> workers;
   std::vector<caf::actor> idle;
+  /// Each worker's upstream line (null for workers without one).
+  std::map<caf::actor_addr, std::shared_ptr<upstream_line>> lines;
   bool refreshing = false;
   int32_t refresh_attempt = 0;
   int64_t refresh_due_ms = 0;
@@ -77,6 +80,9 @@ struct supervisor_state {
   /// Workers to stop when their current call returns (account removed or
   /// workersPerAccount lowered).
   std::set<caf::actor_addr> retiring;
+  /// Tickets out in cfg.tickets (taken or not): their account and worker.
+  std::map<uint64_t, std::pair<std::string, caf::actor>> issued;
+  uint64_t next_ticket = 1;
   uint64_t next_id = 1;
   size_t rr_cursor = 0;
   std::mt19937_64 rng{std::random_device{}()};
@@ -114,6 +120,13 @@ std::optional<size_t> index_of(self_ptr self, const std::string& id) {
   return std::nullopt;
 }
 
+/// Tickets of the account nobody took yet: idle workers, although counted
+/// as in flight.
+int32_t untaken_tickets(self_ptr self, const std::string& account_id) {
+  auto& tickets = self->state.cfg.tickets;
+  return tickets ? static_cast<int32_t>(tickets->untaken(account_id)) : 0;
+}
+
 account_status status_of(self_ptr self, size_t i) {
   auto& e = self->state.entries[i];
   auto& s = self->state.slots[i];
@@ -130,15 +143,23 @@ account_status status_of(self_ptr self, size_t i) {
   st.last_used_ms = s.last_used_ms;
   st.last_error = e.last_error;
   st.workers = static_cast<int32_t>(s.workers.size());
-  st.in_flight = e.in_flight;
+  st.in_flight = e.in_flight - untaken_tickets(self, e.id);
   st.requests = s.requests;
   st.failures = s.failures;
   st.refreshes = s.refreshes;
   return st;
 }
 
+void revoke_tickets(self_ptr self, const std::function<bool(const std::string&)>& of_account);
+
+/// Tells the admin (and the accounts file) account i's state. An account
+/// that cannot serve now keeps no tickets.
 void report(self_ptr self, size_t i) {
   auto& st = self->state;
+  if (!pool::usable(st.entries[i], now(self))) {
+    auto id = st.entries[i].id;
+    revoke_tickets(self, [&](const std::string& of) { return of == id; });
+  }
   st.slots[i].counters_unreported = false;
   if (store_status(record_of(self, i), pool::to_string(st.entries[i].state),
                    st.entries[i].last_error))
@@ -271,6 +292,9 @@ bool try_start(self_ptr self, uint64_t pid) {
   auto t = now(self);
   if (t < p.not_before_ms)
     return false;
+  // A request on this path sees every idle worker: tickets nobody took
+  // come back (they are issued again when calls end or at the next tick).
+  revoke_tickets(self, [](const std::string&) { return true; });
   if (p.pinned) {
     auto i = index_of(self, *p.pinned);
     if (i && st.entries[*i].idle_workers > 0 && pool::usable(st.entries[*i], t)) {
@@ -334,11 +358,9 @@ void drain_queue(self_ptr self) {
 
 void start_refresh(self_ptr self, size_t i);
 
-void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
-                caf::actor worker, call_outcome& o) {
+/// A worker of account i (if it is still managed) is free again.
+void release_worker(self_ptr self, std::optional<size_t> i, const caf::actor& worker) {
   auto& st = self->state;
-  auto t = now(self);
-  auto i = index_of(self, account_id);
   if (st.retiring.erase(worker.address()) > 0) {
     caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     if (i)
@@ -351,6 +373,63 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
   } else {
     caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
   }
+}
+
+/// Takes back the untaken tickets of the accounts `of_account` selects.
+void revoke_tickets(self_ptr self, const std::function<bool(const std::string&)>& of_account) {
+  auto& st = self->state;
+  if (!st.cfg.tickets || st.issued.empty())
+    return;
+  auto ids = st.cfg.tickets->revoke([&](const ticket& t) { return of_account(t.account_id); });
+  for (auto id : ids) {
+    auto it = st.issued.find(id);
+    if (it == st.issued.end())
+      continue;
+    release_worker(self, index_of(self, it->second.first), it->second.second);
+    st.issued.erase(it);
+  }
+}
+
+/// Keeps up to half of all workers ticketed for the in-process gateway,
+/// placed by the strategy like any request, while no request is queued.
+void issue_tickets(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.tickets || !st.queue.empty())
+    return;
+  size_t workers = 0;
+  for (auto& slot : st.slots)
+    workers += slot.workers.size();
+  auto t = now(self);
+  while (st.issued.size() < workers / 2) {
+    auto i = pool::pick(st.cfg.strategy, st.entries, t, {}, st.rr_cursor, st.rng());
+    if (!i)
+      return;
+    auto& e = st.entries[*i];
+    auto& slot = st.slots[*i];
+    auto line = slot.lines.find(slot.idle.back().address());
+    if (line == slot.lines.end() || !line->second)
+      return; // workers without a line (tests' scripted ones) take no tickets
+    auto worker = slot.idle.back();
+    slot.idle.pop_back();
+    e.idle_workers -= 1;
+    e.in_flight += 1;
+    auto id = st.next_ticket++;
+    st.issued.emplace(id, std::make_pair(e.id, worker));
+    st.cfg.tickets->add(ticket{id, e.id, slot.creds, line->second});
+  }
+}
+
+/// An HTTP thread made the call of ticket `id`. A call that failed before
+/// any output comes with its dispatch: it continues here like a request
+/// whose first attempt failed.
+void on_ticket_done(self_ptr self, uint64_t id, call_outcome& o, dispatch* d);
+
+void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
+                caf::actor worker, call_outcome& o) {
+  auto& st = self->state;
+  auto t = now(self);
+  auto i = index_of(self, account_id);
+  release_worker(self, i, worker);
   auto it = st.pending.find(pid);
   if (it == st.pending.end() || !i) {
     if (it != st.pending.end() && o.result == call_result::upstream_failed)
@@ -358,6 +437,7 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
     else if (it != st.pending.end())
       finish(self, pid);
     drain_queue(self);
+    issue_tickets(self);
     return;
   }
   auto& p = it->second;
@@ -417,6 +497,7 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
     }
   }
   drain_queue(self);
+  issue_tickets(self);
 }
 
 void release_refresh_waiters(self_ptr self, size_t i, bool ok,
@@ -447,6 +528,7 @@ void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
   auto t = now(self);
   slot.refreshing = false;
   if (o.ok) {
+    revoke_tickets(self, [&](const std::string& of) { return of == id; }); // old token
     slot.creds.access_token = o.value.access_token;
     if (!o.value.refresh_token.empty())
       slot.creds.refresh_token = o.value.refresh_token;
@@ -605,6 +687,7 @@ void on_tick(self_ptr self) {
     }
   }
   drain_queue(self);
+  issue_tickets(self);
   for (size_t i = 0; i < st.slots.size(); ++i) {
     auto& slot = st.slots[i];
     if (st.entries[i].state == pool::account_state::disabled)
@@ -619,33 +702,36 @@ void on_tick(self_ptr self) {
     persist(self);
 }
 
-caf::actor spawn_account_worker(self_ptr self, const std::string& id) {
+caf::actor spawn_account_worker(self_ptr self, size_t i) {
   auto& st = self->state;
   auto wc = st.cfg.worker;
-  wc.account_id = id;
-  wc.machine_id = account::machine_id(id);
+  wc.account_id = st.entries[i].id;
+  wc.machine_id = account::machine_id(wc.account_id);
   auto w = st.cfg.make_worker(self->system(), wc);
-  st.helpers->push_back(w);
-  return w;
+  st.helpers->push_back(w.actor);
+  st.slots[i].lines.emplace(w.actor.address(), std::move(w.line));
+  return w.actor;
 }
 
 /// Grows or shrinks account i's workers to workersPerAccount (0 when
 /// disabled). Busy workers over the target stop when their call returns.
 void resize_workers(self_ptr self, size_t i) {
   auto& st = self->state;
+  revoke_tickets(self, [&](const std::string& id) { return id == st.entries[i].id; });
   auto& slot = st.slots[i];
   auto& e = st.entries[i];
   size_t target = record_of(self, i).enabled
                     ? static_cast<size_t>(std::max(0, st.cfg.workers_per_account))
                     : 0;
   while (slot.workers.size() < target) {
-    auto w = spawn_account_worker(self, e.id);
+    auto w = spawn_account_worker(self, i);
     slot.workers.push_back(w);
     slot.idle.push_back(w);
   }
   while (slot.workers.size() > target) {
     auto victim = slot.workers.back();
     slot.workers.pop_back();
+    slot.lines.erase(victim.address());
     auto idle = std::find(slot.idle.begin(), slot.idle.end(), victim);
     if (idle != slot.idle.end()) {
       slot.idle.erase(idle);
@@ -682,6 +768,7 @@ void add_account(self_ptr self, const config::account& rec) {
 /// call returns; requests waiting for its refresh move on.
 void drop_account(self_ptr self, size_t i) {
   auto& st = self->state;
+  revoke_tickets(self, [&](const std::string& id) { return id == st.entries[i].id; });
   auto& slot = st.slots[i];
   for (auto& w : slot.workers) {
     if (std::find(slot.idle.begin(), slot.idle.end(), w) != slot.idle.end())
@@ -869,6 +956,8 @@ command_reply reload_command(self_ptr self) {
   }
   st.cfg.accounts = std::move(next);
   if (server) {
+    if (to_pool_strategy(server->strategy) != st.cfg.strategy) // placed by the old one
+      revoke_tickets(self, [](const std::string&) { return true; });
     st.cfg.strategy = to_pool_strategy(server->strategy);
     st.cfg.auto_switch = server->auto_switch_on_error;
     st.cfg.queue_timeout_ms = server->queue_timeout_ms;
@@ -930,26 +1019,67 @@ caf::behavior test_collector(caf::event_based_actor* self,
   };
 }
 
+/// Registers a request (its sink watched for a client that goes away).
+uint64_t add_pending(self_ptr self, pending_request p) {
+  auto& st = self->state;
+  auto pid = st.next_id++;
+  p.deadline_ms = now(self) + st.cfg.queue_timeout_ms;
+  auto& sink_pids = st.by_sink[p.sink.address()];
+  if (sink_pids.empty())
+    self->monitor(p.sink);
+  sink_pids.push_back(pid);
+  st.pending.emplace(pid, std::move(p));
+  return pid;
+}
+
+void on_ticket_done(self_ptr self, uint64_t id, call_outcome& o, dispatch* d) {
+  auto& st = self->state;
+  auto it = st.issued.find(id);
+  if (it == st.issued.end())
+    return;
+  auto [account_id, worker] = std::move(it->second);
+  st.issued.erase(it);
+  auto i = index_of(self, account_id);
+  if (i) {
+    auto& slot = st.slots[*i];
+    slot.last_used_ms = now(self);
+    slot.requests += 1;
+    slot.counters_unreported = true;
+  }
+  if (o.result == call_result::upstream_failed && d) {
+    pending_request p;
+    p.conv = std::move(d->conv);
+    p.sink = std::move(d->sink);
+    p.cancel = std::move(d->cancel);
+    p.attempts = 1;
+    auto pid = add_pending(self, std::move(p));
+    on_outcome(self, pid, account_id, worker, o);
+    return;
+  }
+  if (o.result == call_result::completed && i) {
+    auto& e = st.entries[*i];
+    auto before = e.state;
+    pool::apply_success(e);
+    if (e.state != before)
+      report(self, *i);
+  }
+  on_outcome(self, 0, account_id, worker, o); // frees the worker
+}
+
 void enqueue_request(self_ptr self, conversation conv, caf::actor sink,
                      std::optional<std::string> only_account) {
   auto& st = self->state;
-  auto pid = st.next_id++;
   pending_request p;
   p.conv = std::make_shared<const conversation>(std::move(conv));
-  p.sink = sink;
+  p.sink = std::move(sink);
   p.cancel = std::make_shared<call_cancel>();
-  p.deadline_ms = now(self) + st.cfg.queue_timeout_ms;
   if (only_account) {
     p.pinned = *only_account;
     for (auto& e : st.entries)
       if (e.id != *only_account)
         p.excluded.push_back(e.id);
   }
-  auto& sink_pids = st.by_sink[sink.address()];
-  if (sink_pids.empty())
-    self->monitor(sink);
-  sink_pids.push_back(pid);
-  st.pending.emplace(pid, std::move(p));
+  auto pid = add_pending(self, std::move(p));
   if (st.entries.empty()) {
     fail_unavailable(self, pid);
     return;
@@ -1010,7 +1140,7 @@ std::string status_json(self_ptr self) {
   auto& st = self->state;
   int64_t in_flight = 0;
   for (auto& e : st.entries)
-    in_flight += e.in_flight;
+    in_flight += e.in_flight - untaken_tickets(self, e.id);
   return nlohmann::json{{"queueDepth", st.queue.size()},
                         {"pending", st.pending.size()},
                         {"inFlight", in_flight},
@@ -1051,6 +1181,7 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
     add_account(self, rec);
   for (size_t i = 0; i < st.entries.size(); ++i)
     report(self, i);
+  issue_tickets(self);
   st.persist_dirty = false;
   KB_INFO("supervisor", st.entries.size() << " account(s), "
                                           << st.cfg.workers_per_account
@@ -1087,6 +1218,12 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
   return {
     [self](atom::generate, conversation& conv, caf::actor& sink) {
       enqueue_request(self, std::move(conv), std::move(sink), std::nullopt);
+    },
+    [self](atom::run, uint64_t ticket_id, call_outcome& o) {
+      on_ticket_done(self, ticket_id, o, nullptr);
+    },
+    [self](atom::run, uint64_t ticket_id, call_outcome& o, dispatch& d) {
+      on_ticket_done(self, ticket_id, o, &d);
     },
     [self](atom::tick) {
       on_tick(self);

@@ -4,7 +4,8 @@
 // `workersPerAccount` workers, token refresh and usage polling on timers,
 // strategy-based selection, queueing with a deadline, failover before the
 // first byte, atomic persistence of rotated tokens, and state reports to the
-// admin actor. Messages: see proto/protocol.md.
+// admin actor. In one process it also issues tickets (ticket_pool.hpp).
+// Messages: see proto/protocol.md.
 
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 
 #include "services/supervisor/account_pool.hpp"
 #include "services/supervisor/maintainer.hpp"
+#include "services/supervisor/ticket_pool.hpp"
 #include "services/supervisor/worker.hpp"
 #include "shared/config/accounts.hpp"
 #include "shared/config/server_config.hpp"
@@ -37,11 +39,14 @@ struct supervisor_config {
   worker_config worker;             ///< template; account_id/machine_id filled per account
   maintainer_config maintainer;
   caf::actor admin;                 ///< receives (put, account_status); may be null
+  /// Where an in-process gateway takes its tickets; null: no tickets (split
+  /// daemons, tests of the request path through workers).
+  std::shared_ptr<ticket_pool> tickets;
 
   /// Wall clock in epoch ms (tests pass a manual one).
   std::function<int64_t()> now_ms;
   /// Seams for deterministic tests; default to the real detached actors.
-  std::function<caf::actor(caf::actor_system&, const worker_config&)> make_worker;
+  std::function<spawned_worker(caf::actor_system&, const worker_config&)> make_worker;
   std::function<caf::actor(caf::actor_system&)> make_maintainer;
   std::function<caf::actor(caf::actor_system&)> make_persister;
 };

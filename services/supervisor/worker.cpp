@@ -2,161 +2,23 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
-#include <caf/send.hpp>
 
 #include "proto/atoms.hpp"
 #include "proto/inspect.hpp"
-#include "services/common/ids.hpp"
-#include "services/common/log.hpp"
 #include "services/common/quick_wake_actor.hpp"
 #include "services/supervisor/messages.hpp"
-#include "shared/kiro/request_builder.hpp"
-#include "shared/upstream/events.hpp"
-#include "shared/upstream/failures.hpp"
 
 namespace kb::sup {
 
 namespace {
 
-struct worker_state {
-  worker_config cfg;
-  std::unique_ptr<http_client> client;
-  std::string path_prefix;
-};
-
-/// Messages to the sink go without a sender: the sink never answers, and a
-/// sender makes every remote gateway build a proxy of the worker that BASP
-/// then monitors (its down message could keep the worker alive at shutdown).
-template <class... Ts>
-void tell_sink(const caf::actor& sink, Ts&&... xs) {
-  caf::anon_send(sink, std::forward<Ts>(xs)...);
-}
-
-/// Renames tool uses back to the client's names (shortened by the builder).
-void map_tool_names(std::vector<stream_event>& events,
-                    const std::vector<std::pair<std::string, std::string>>& names) {
-  if (names.empty())
-    return;
-  for (auto& ev : events) {
-    if (ev.kind != stream_event_kind::tool_use)
-      continue;
-    for (auto& [kiro_name, client_name] : names) {
-      if (ev.name == kiro_name) {
-        ev.name = client_name;
-        break;
-      }
-    }
-  }
-}
-
-call_outcome perform_call(worker_state& st, dispatch& d) {
-  call_outcome out;
-  kiro::build_options opts;
-  if (d.creds.method == account::auth_method::social)
-    opts.profile_arn = d.creds.profile_arn;
-  opts.max_body_bytes = st.cfg.max_body_bytes;
-  auto built = kiro::build_request(*d.conv, opts);
-  if (!built) {
-    tell_sink(d.sink, atom::failed::value, d.conv->request_id, built.error());
-    out.result = call_result::sink_failed;
-    return out;
-  }
-  auto headers = account::chat_headers(d.creds, st.cfg.machine_id,
-                                       st.cfg.kiro_version, random_uuid());
-  upstream::event_reader reader;
-  // A stream forwards events as they arrive; a JSON reply needs them only
-  // at the end, so they ride along with `done` (one wake-up of the sink
-  // instead of one per frame, and a broken upstream can still fail over).
-  const bool incremental = d.conv->stream;
-  std::vector<stream_event> fresh;
-  std::vector<stream_event> held;
-  bool forwarded = false;
-  bool stream_broken = false;
-  auto on_chunk = [&](const char* data, size_t len) {
-    if (d.cancel->cancelled())
-      return false;
-    auto status = reader.feed(std::string_view{data, len}, fresh);
-    if (status == eventstream::decode_status::failed) {
-      stream_broken = true;
-      return false;
-    }
-    if (fresh.empty())
-      return true;
-    for (auto& ev : fresh) {
-      if (ev.kind == stream_event_kind::metering)
-        out.credits += ev.value;
-      else if (ev.kind == stream_event_kind::context_usage)
-        out.context_percent = ev.value;
-    }
-    map_tool_names(fresh, built->tool_name_map);
-    if (incremental) {
-      forwarded = true;
-      tell_sink(d.sink, atom::events::value, d.conv->request_id, std::move(fresh));
-      fresh = {}; // most batches hold a few events: grow as needed
-    } else {
-      held.insert(held.end(), std::make_move_iterator(fresh.begin()),
-                  std::make_move_iterator(fresh.end()));
-      fresh.clear();
-    }
-    return true;
-  };
-  auto res = st.client->stream_post(st.path_prefix + "/generateAssistantResponse",
-                                    headers, built->body, "application/json",
-                                    on_chunk, d.cancel.get());
-  if (d.cancel->cancelled()) {
-    out.result = call_result::aborted;
-    return out;
-  }
-  auto fail_sink = [&](std::string why) {
-    KB_WARN("worker", d.account_id << ": upstream stream broke after output: "
-                                    << why);
-    tell_sink(d.sink, atom::failed::value, d.conv->request_id,
-               api_error{error_kind::overloaded,
-                         "the upstream Kiro stream broke mid-answer (" + why +
-                           "); retry the request"});
-    out.result = call_result::sink_failed;
-  };
-  if (!res.error.empty() || stream_broken) {
-    auto why = stream_broken ? std::string{"corrupt event-stream frames"}
-                             : "network error: " + res.error;
-    if (forwarded) {
-      fail_sink(why);
-    } else {
-      out.result = call_result::upstream_failed;
-      out.failure = {failure_class::network, 0, "", why};
-    }
-    return out;
-  }
-  if (res.status != 200) {
-    out.result = call_result::upstream_failed;
-    out.failure = upstream::classify_http_failure(res.status, res.body);
-    return out;
-  }
-  if (reader.has_partial()) {
-    if (forwarded) {
-      fail_sink("the stream ended inside a frame");
-    } else {
-      out.result = call_result::upstream_failed;
-      out.failure = {failure_class::network, 200, "",
-                     "the upstream stream ended inside a frame"};
-    }
-    return out;
-  }
-  tell_sink(d.sink, atom::done::value, d.conv->request_id, std::move(held),
-             d.account_id);
-  out.result = call_result::completed;
-  return out;
-}
-
 /// A detached actor: it blocks in the upstream call. Built on
 /// quick_wake_actor, so a dispatch wakes its thread once, not twice.
 class worker_actor final : public quick_wake_actor {
 public:
-  worker_actor(caf::actor_config& cfg, worker_config wc) : quick_wake_actor(cfg) {
-    auto [base, prefix] = split_url(wc.api_base_url);
-    state_.path_prefix = prefix == "/" ? "" : prefix;
-    state_.client = std::make_unique<http_client>(base, wc.http);
-    state_.cfg = std::move(wc);
+  worker_actor(caf::actor_config& cfg, std::shared_ptr<upstream_line> line)
+    : quick_wake_actor(cfg), line_(std::move(line)) {
+    // nop
   }
 
   const char* name() const override {
@@ -166,16 +28,7 @@ public:
   void act() override {
     bool running = true;
     receive_while(running)(
-      [this](atom::run, dispatch& d) -> call_outcome {
-        if (!state_.client->valid()) {
-          call_outcome out;
-          out.result = call_result::upstream_failed;
-          out.failure = {failure_class::network, 0, "",
-                         "invalid Kiro API URL " + state_.cfg.api_base_url};
-          return out;
-        }
-        return perform_call(state_, d);
-      },
+      [this](atom::run, dispatch& d) -> call_outcome { return line_->call(d); },
       [&](caf::exit_msg& msg) {
         running = false;
         fail_state(std::move(msg.reason));
@@ -184,13 +37,14 @@ public:
   }
 
 private:
-  worker_state state_;
+  std::shared_ptr<upstream_line> line_;
 };
 
 } // namespace
 
-caf::actor spawn_worker(caf::actor_system& sys, worker_config cfg) {
-  return sys.spawn<worker_actor>(std::move(cfg));
+spawned_worker spawn_worker(caf::actor_system& sys, worker_config cfg) {
+  auto line = std::make_shared<upstream_line>(std::move(cfg));
+  return {sys.spawn<worker_actor>(line), line};
 }
 
 } // namespace kb::sup

@@ -1,27 +1,26 @@
 #pragma once
 
 // A worker performs one upstream Kiro call at a time for one account over
-// its own keep-alive connection. It blocks on I/O, so it is a blocking
-// actor with its own thread (a quick_wake_actor: one wake-up per dispatch).
-// It answers `(run, dispatch)` with a `call_outcome`.
+// its upstream_line. It blocks on I/O, so it is a blocking actor with its
+// own thread (a quick_wake_actor: one wake-up per dispatch). It answers
+// `(run, dispatch)` with a `call_outcome`.
 
-#include <string>
+#include <memory>
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "services/common/http_client.hpp"
+#include "services/supervisor/upstream_line.hpp"
 
 namespace kb::sup {
 
-struct worker_config {
-  std::string account_id;
-  std::string api_base_url;  ///< e.g. https://q.us-east-1.amazonaws.com
-  http_client_options http;
-  std::string machine_id;
-  std::string kiro_version;
-  size_t max_body_bytes = 600000;
+/// A worker and its line. The supervisor may ticket the line for an
+/// in-process gateway instead of dispatching to the worker (null: never).
+struct spawned_worker {
+  caf::actor actor;
+  std::shared_ptr<upstream_line> line;
 };
 
-caf::actor spawn_worker(caf::actor_system& sys, worker_config cfg);
+spawned_worker spawn_worker(caf::actor_system& sys, worker_config cfg);
 
 } // namespace kb::sup

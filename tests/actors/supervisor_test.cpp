@@ -25,6 +25,8 @@
 #include "services/common/log.hpp"
 #include "services/supervisor/messages.hpp"
 #include "services/supervisor/supervisor.hpp"
+#include "services/supervisor/ticket_pool.hpp"
+#include "services/supervisor/upstream_line.hpp"
 
 using namespace kb;
 using namespace kb::sup;
@@ -188,7 +190,7 @@ struct fixture {
     c.now_ms = [clk] { return *clk; };
     auto ww = w;
     c.make_worker = [ww](caf::actor_system& s, const worker_config&) {
-      return s.spawn(scripted_worker, ww);
+      return spawned_worker{s.spawn(scripted_worker, ww), nullptr};
     };
     c.make_maintainer = [ww](caf::actor_system& s) {
       return s.spawn(scripted_maintainer, ww);
@@ -241,6 +243,45 @@ struct fixture {
     caf::anon_send(worker, caf::ok_atom::value, std::move(o));
     sched->run();
   }
+
+  /// Workers with upstream lines (never called here: the test makes the
+  /// ticketed calls' outcomes up) and a ticket pool, as in one process.
+  supervisor_config ticketed_config(std::vector<config::account> accounts, int workers) {
+    auto c = base_config(std::move(accounts));
+    c.workers_per_account = workers;
+    c.tickets = tickets;
+    auto ww = w;
+    c.make_worker = [ww](caf::actor_system& s, const worker_config& wc) {
+      return spawned_worker{s.spawn(scripted_worker, ww), std::make_shared<upstream_line>(wc)};
+    };
+    return c;
+  }
+
+  /// What the gateway tells the supervisor after the call of ticket `t`;
+  /// a failed call brings its request along.
+  void ticket_done(const ticket& t, call_outcome o, const caf::actor& sink = {}) {
+    if (o.result == call_result::upstream_failed) {
+      dispatch d;
+      d.conv = std::make_shared<const conversation>();
+      d.sink = sink;
+      d.account_id = t.account_id;
+      d.creds = t.creds;
+      d.cancel = std::make_shared<kb::call_cancel>();
+      caf::anon_send(supervisor, atom::run::value, t.id, std::move(o), std::move(d));
+    } else {
+      caf::anon_send(supervisor, atom::run::value, t.id, std::move(o));
+    }
+    sched->run();
+  }
+
+  int32_t in_flight_of(const std::string& id) {
+    for (auto& s : statuses())
+      if (s.id == id)
+        return s.in_flight;
+    return -1;
+  }
+
+  std::shared_ptr<ticket_pool> tickets = std::make_shared<ticket_pool>();
 
   std::string state_of(const std::string& id) {
     for (auto& s : statuses())
@@ -615,4 +656,81 @@ TEST_CASE_FIXTURE(fixture, "without an active account the model list cannot be a
   auto [ok, reply] = command(*this, caf::make_message(caf::get_atom::value, atom::models::value));
   CHECK_FALSE(ok);
   CHECK(reply.find("no active account") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "tickets follow the strategy and a finished one is issued again") {
+  auto c = ticketed_config({make_account("a"), make_account("b", 1)}, 2);
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  // Half of the 4 workers are ticketed, both on the first account; idle
+  // tickets do not count as in flight.
+  CHECK(tickets->untaken("a") == 2);
+  CHECK(tickets->untaken("b") == 0);
+  CHECK(in_flight_of("a") == 0);
+  auto t = tickets->take();
+  REQUIRE(t);
+  CHECK(t->account_id == "a");
+  CHECK(t->creds.access_token == "token-a");
+  CHECK(in_flight_of("a") == 1);
+  ticket_done(*t, call_outcome{});
+  CHECK(tickets->untaken("a") == 2);
+  CHECK(in_flight_of("a") == 0);
+  advance(250); // counters reach the status with the tick
+  for (auto& s : statuses())
+    CHECK(s.requests == (s.id == "a" ? 1 : 0));
+}
+
+TEST_CASE_FIXTURE(fixture, "a ticketed call that failed before any output fails over like any request") {
+  auto c = ticketed_config({make_account("a"), make_account("b", 1)}, 1);
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  auto t = tickets->take();
+  REQUIRE(t);
+  REQUIRE(t->account_id == "a");
+  call_outcome quota;
+  quota.result = call_result::upstream_failed;
+  quota.failure = failure(failure_class::quota_exhausted, 402, "limit");
+  ticket_done(*t, quota, new_sink());
+  // The supervisor's own path retried on b (a scripted worker) and the
+  // exhausted account keeps no tickets.
+  CHECK(w->served_by == std::vector<std::string>{"b"});
+  CHECK(w->sink_log == std::vector<std::string>{"done:b"});
+  CHECK(state_of("a") == "exhausted");
+  CHECK(tickets->untaken("a") == 0);
+  CHECK(in_flight_of("a") == 0);
+  CHECK(in_flight_of("b") == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "a request on the supervisor's path takes back the tickets nobody took") {
+  auto c = ticketed_config({make_account("a")}, 2);
+  start(std::move(c));
+  REQUIRE(tickets->untaken("a") == 1);
+  w->calls["a"].push_back({call_result::completed, {}, true}); // held open
+  generate(new_sink());
+  // Both workers were free for it: the ticketed one came back first.
+  CHECK(w->served_by == std::vector<std::string>{"a"});
+  CHECK(tickets->untaken("a") == 0);
+  CHECK(in_flight_of("a") == 1);
+  release(call_outcome{});
+  CHECK(w->sink_log.empty()); // the held call's sink message is the worker's
+  CHECK(tickets->untaken("a") == 1);
+  CHECK(in_flight_of("a") == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "a refreshed token and a removed account revoke their tickets") {
+  auto c = ticketed_config({make_account("a")}, 2);
+  start(std::move(c));
+  REQUIRE(tickets->untaken("a") == 1);
+  caf::scoped_actor self{*sys};
+  self->send(supervisor, atom::refresh::value, std::string{"a"});
+  sched->run();
+  advance(250);
+  auto t = tickets->take();
+  REQUIRE(t);
+  CHECK(t->creds.access_token != "token-a"); // issued again with the new token
+  ticket_done(*t, call_outcome{});
+  self->send(supervisor, atom::remove::value, std::string{"a"});
+  sched->run();
+  CHECK(tickets->untaken("a") == 0);
+  CHECK_FALSE(tickets->take());
 }

@@ -85,7 +85,7 @@ TEST_CASE_FIXTURE(worker_fixture, "a worker streams the upstream answer to the s
   kb::sup::worker_config wc;
   wc.account_id = "acct-1";
   wc.api_base_url = "http://127.0.0.1:" + std::to_string(kiro.port);
-  auto worker = kb::sup::spawn_worker(sys, wc);
+  auto worker = kb::sup::spawn_worker(sys, wc).actor;
   caf::scoped_actor self{sys};
   for (int i = 0; i < 20; ++i) {
     auto rid = "req_" + std::to_string(i);
@@ -120,7 +120,7 @@ TEST_CASE_FIXTURE(worker_fixture, "a worker answers a message it does not know w
   kb::sup::worker_config wc;
   wc.account_id = "acct-1";
   wc.api_base_url = "not a url";
-  auto worker = kb::sup::spawn_worker(sys, wc);
+  auto worker = kb::sup::spawn_worker(sys, wc).actor;
   caf::scoped_actor self{sys};
   caf::error refusal;
   self->request(worker, 5s, std::string{"stray"})

@@ -1,0 +1,43 @@
+#pragma once
+
+// One account's keep-alive connection to Kiro's API, and the call made over
+// it: build the Kiro request, stream the answer's events to the reply sink.
+// One thread at a time uses it: its worker's, or an in-process gateway's
+// HTTP thread holding a ticket for it (see ticket_pool).
+
+#include <memory>
+#include <string>
+
+#include "services/common/http_client.hpp"
+
+namespace kb::sup {
+
+struct dispatch;
+struct call_outcome;
+
+struct worker_config {
+  std::string account_id;
+  std::string api_base_url;  ///< e.g. https://q.us-east-1.amazonaws.com
+  http_client_options http;
+  std::string machine_id;
+  std::string kiro_version;
+  size_t max_body_bytes = 600000;
+};
+
+class upstream_line {
+public:
+  explicit upstream_line(worker_config cfg);
+  upstream_line(const upstream_line&) = delete;
+  upstream_line& operator=(const upstream_line&) = delete;
+
+  /// Makes the call and tells `d.sink` its events; the outcome is for the
+  /// supervisor.
+  call_outcome call(dispatch& d);
+
+private:
+  worker_config cfg_;
+  std::unique_ptr<http_client> client_;
+  std::string path_prefix_;
+};
+
+} // namespace kb::sup
