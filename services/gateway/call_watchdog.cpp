@@ -24,9 +24,9 @@ call_watchdog::~call_watchdog() {
   thread_.join();
 }
 
-std::unique_ptr<call_watchdog::watch>
-call_watchdog::observe(int client_socket, std::shared_ptr<call_cancel> cancel,
-                       time_point deadline) {
+call_watchdog::watch call_watchdog::observe(int client_socket,
+                                            std::shared_ptr<call_cancel> cancel,
+                                            time_point deadline) {
   uint64_t id;
   bool was_idle;
   {
@@ -37,7 +37,7 @@ call_watchdog::observe(int client_socket, std::shared_ptr<call_cancel> cancel,
   }
   if (was_idle)
     wake_.notify_one();
-  return std::make_unique<watch>(*this, id);
+  return watch{*this, id};
 }
 
 void call_watchdog::forget(uint64_t id) {

@@ -43,8 +43,7 @@ public:
 
   /// Cancels `cancel` once the client on `client_socket` hangs up or
   /// `deadline` passes, until the returned watch ends.
-  std::unique_ptr<watch> observe(int client_socket, std::shared_ptr<call_cancel> cancel,
-                                 time_point deadline);
+  watch observe(int client_socket, std::shared_ptr<call_cancel> cancel, time_point deadline);
 
 private:
   struct entry {

@@ -231,6 +231,14 @@ void fail_unavailable(self_ptr self, uint64_t pid) {
 void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
                 caf::actor worker, call_outcome& o);
 
+/// Counts a call made on account i (reported with the next tick).
+void count_call(self_ptr self, size_t i) {
+  auto& slot = self->state.slots[i];
+  slot.last_used_ms = now(self);
+  slot.requests += 1;
+  slot.counters_unreported = true;
+}
+
 void dispatch_to(self_ptr self, uint64_t pid, size_t i) {
   auto& st = self->state;
   auto& p = st.pending.at(pid);
@@ -242,9 +250,7 @@ void dispatch_to(self_ptr self, uint64_t pid, size_t i) {
   e.in_flight += 1;
   p.attempts += 1;
   p.pinned.reset();
-  slot.last_used_ms = now(self);
-  slot.requests += 1;
-  slot.counters_unreported = true;
+  count_call(self, i);
   dispatch d{p.conv, p.sink, e.id, slot.creds, p.cancel};
   auto account_id = e.id;
   KB_DEBUG("supervisor", p.conv->request_id << ": dispatched to account "
@@ -430,6 +436,14 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
   auto t = now(self);
   auto i = index_of(self, account_id);
   release_worker(self, i, worker);
+  if (i && o.result == call_result::completed) {
+    auto& e = st.entries[*i];
+    auto before = e.state;
+    pool::apply_success(e);
+    // State changes are reported at once; counters with the next tick.
+    if (e.state != before)
+      report(self, *i);
+  }
   auto it = st.pending.find(pid);
   if (it == st.pending.end() || !i) {
     if (it != st.pending.end() && o.result == call_result::upstream_failed)
@@ -444,15 +458,7 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
   auto& e = st.entries[*i];
   auto& slot = st.slots[*i];
   switch (o.result) {
-    case call_result::completed: {
-      auto before = e.state;
-      pool::apply_success(e);
-      finish(self, pid);
-      // State changes are reported at once; counters with the next tick.
-      if (e.state != before)
-        report(self, *i);
-      break;
-    }
+    case call_result::completed:
     case call_result::aborted:
     case call_result::sink_failed:
       finish(self, pid);
@@ -1039,13 +1045,8 @@ void on_ticket_done(self_ptr self, uint64_t id, call_outcome& o, dispatch* d) {
     return;
   auto [account_id, worker] = std::move(it->second);
   st.issued.erase(it);
-  auto i = index_of(self, account_id);
-  if (i) {
-    auto& slot = st.slots[*i];
-    slot.last_used_ms = now(self);
-    slot.requests += 1;
-    slot.counters_unreported = true;
-  }
+  if (auto i = index_of(self, account_id))
+    count_call(self, *i);
   if (o.result == call_result::upstream_failed && d) {
     pending_request p;
     p.conv = std::move(d->conv);
@@ -1056,14 +1057,7 @@ void on_ticket_done(self_ptr self, uint64_t id, call_outcome& o, dispatch* d) {
     on_outcome(self, pid, account_id, worker, o);
     return;
   }
-  if (o.result == call_result::completed && i) {
-    auto& e = st.entries[*i];
-    auto before = e.state;
-    pool::apply_success(e);
-    if (e.state != before)
-      report(self, *i);
-  }
-  on_outcome(self, 0, account_id, worker, o); // frees the worker
+  on_outcome(self, 0, account_id, worker, o); // no request waits: frees the worker
 }
 
 void enqueue_request(self_ptr self, conversation conv, caf::actor sink,

@@ -67,7 +67,9 @@ TEST_CASE("a call no longer watched is left alone") {
   kb::gw::call_watchdog dog;
   socket_pair conn;
   auto cancel = std::make_shared<kb::call_cancel>();
-  dog.observe(conn.fds[0], cancel, std::chrono::steady_clock::now() + 1h).reset();
+  {
+    auto watch = dog.observe(conn.fds[0], cancel, std::chrono::steady_clock::now() + 1h);
+  }
   conn.hang_up_client();
   std::this_thread::sleep_for(1200ms);
   CHECK_FALSE(cancel->cancelled());
