@@ -73,7 +73,8 @@ std::string_view strip_data_url_prefix(std::string_view data) {
   return data.substr(at + marker.size());
 }
 
-result<image> parse_image_block(const json::object& block, std::string_view block_path) {
+result<image> parse_image_block(const json::object& block, std::string_view block_path,
+                                std::vector<image_block_ref>* refs) {
   const std::string source_path = join_path(block_path, "source");
   auto source_value = required_field(block, "source", source_path);
   if (!source_value) return source_value.error();
@@ -105,6 +106,7 @@ result<image> parse_image_block(const json::object& block, std::string_view bloc
   const std::string_view base64 = strip_data_url_prefix(*data);
   if (base64.empty() || !std::all_of(base64.begin(), base64.end(), is_base64_char))
     return field_error(data_path, "Input should be valid base64");
+  if (refs) refs->push_back({data_path, base64});
   return image{std::string(media_type->data(), media_type->size()), std::string(base64)};
 }
 
@@ -164,7 +166,7 @@ result<tool_call> parse_tool_use_block(const json::object& block,
 
 /// One block inside a tool_result's `content` array.
 problem add_tool_result_part(const json::value& part_value, std::string_view part_path,
-                             tool_outcome& outcome) {
+                             tool_outcome& outcome, std::vector<image_block_ref>* refs) {
   auto part = as_object(part_value, part_path);
   if (!part) return part.error();
   auto type = block_type(**part, part_path);
@@ -174,7 +176,7 @@ problem add_tool_result_part(const json::value& part_value, std::string_view par
     if (!text) return text.error();
     append_joined(outcome.text, *text, "\n");
   } else if (*type == "image") {
-    auto img = parse_image_block(**part, part_path);
+    auto img = parse_image_block(**part, part_path, refs);
     if (!img) return img.error();
     outcome.images.push_back(std::move(*img));
   } else if (*type == "document") {
@@ -195,7 +197,8 @@ problem add_tool_result_part(const json::value& part_value, std::string_view par
 }
 
 result<tool_outcome> parse_tool_result_block(const json::object& block,
-                                             std::string_view block_path) {
+                                             std::string_view block_path,
+                                             std::vector<image_block_ref>* refs) {
   tool_outcome outcome;
   auto id = required_non_empty_string(block, "tool_use_id", join_path(block_path, "tool_use_id"));
   if (!id) return id.error();
@@ -216,13 +219,14 @@ result<tool_outcome> parse_tool_result_block(const json::object& block,
   if (parts == nullptr)
     return field_error(content_path, "Input should be a valid string or a list of content blocks");
   for (std::size_t i = 0; i < parts->size(); ++i)
-    if (auto p = add_tool_result_part((*parts)[i], join_path(content_path, i), outcome))
+    if (auto p = add_tool_result_part((*parts)[i], join_path(content_path, i), outcome, refs))
       return *p;
   return outcome;
 }
 
 /// Adds one block of a user or assistant message to `t`.
-problem add_block(const json::value& block_value, std::string_view block_path, turn& t) {
+problem add_block(const json::value& block_value, std::string_view block_path, turn& t,
+                  std::vector<image_block_ref>* refs) {
   auto block = as_object(block_value, block_path);
   if (!block) return block.error();
   auto type = block_type(**block, block_path);
@@ -238,7 +242,7 @@ problem add_block(const json::value& block_value, std::string_view block_path, t
     append_joined(t.text, *text, "\n");
   } else if (*type == "image") {
     if (auto p = only_in(kb::role::user)) return p;
-    auto img = parse_image_block(**block, block_path);
+    auto img = parse_image_block(**block, block_path, refs);
     if (!img) return img.error();
     t.images.push_back(std::move(*img));
   } else if (*type == "document") {
@@ -253,7 +257,7 @@ problem add_block(const json::value& block_value, std::string_view block_path, t
     t.tool_calls.push_back(std::move(*call));
   } else if (*type == "tool_result") {
     if (auto p = only_in(kb::role::user)) return p;
-    auto outcome = parse_tool_result_block(**block, block_path);
+    auto outcome = parse_tool_result_block(**block, block_path, refs);
     if (!outcome) return outcome.error();
     t.tool_outcomes.push_back(std::move(*outcome));
   } else if (*type == "thinking") {
@@ -286,7 +290,8 @@ bool is_empty_content(const json::value& content) {
 }
 
 result<turn> parse_turn_content(const json::value& content, kb::role role,
-                                std::string_view content_path) {
+                                std::string_view content_path,
+                                std::vector<image_block_ref>* images) {
   turn t;
   t.role = role;
   if (const auto* text = content.if_string()) {
@@ -296,7 +301,7 @@ result<turn> parse_turn_content(const json::value& content, kb::role role,
   const auto* blocks = content.if_array();
   if (blocks == nullptr) return content_type_error(content_path);
   for (std::size_t i = 0; i < blocks->size(); ++i)
-    if (auto p = add_block((*blocks)[i], join_path(content_path, i), t)) return *p;
+    if (auto p = add_block((*blocks)[i], join_path(content_path, i), t, images)) return *p;
   return t;
 }
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <unordered_set>
 
+#include "shared/claude/image_limits.hpp"
 #include "shared/claude/json_field.hpp"
 #include "shared/claude/message_content.hpp"
 #include "shared/claude/session_id.hpp"
@@ -82,6 +83,23 @@ api_error empty_message(std::size_t index) {
                      "assistant message");
 }
 
+/// The images of the trailing run of user messages (the turn Kiro gets as
+/// its current message) must meet the limits: unlike history images, which
+/// the Kiro builder can drop, they are what the client asks about now.
+problem check_current_images(const std::vector<image_block_ref>& images) {
+  if (images.size() > max_images_per_request)
+    return invalid_request("messages: too many images in the last user turn: " +
+                           std::to_string(images.size()) + " > " +
+                           std::to_string(max_images_per_request) +
+                           " (Kiro accepts at most 100 images per request)");
+  for (const auto& ref : images) {
+    std::string why = image_limit_problem(ref.base64.size(), image_size_base64(ref.base64),
+                                          images.size());
+    if (!why.empty()) return field_error(ref.data_path, why);
+  }
+  return std::nullopt;
+}
+
 /// Turns in order; the text of `role:"system"` entries is folded into
 /// `conv.system` after the top-level system prompt.
 problem read_messages(const json::object& body, conversation& conv) {
@@ -92,6 +110,7 @@ problem read_messages(const json::object& body, conversation& conv) {
   if ((*messages)->empty()) return invalid_request("messages: at least one message is required");
 
   std::optional<std::size_t> empty_assistant; // allowed only as the final turn
+  std::vector<image_block_ref> current_images;  // of the user messages since the last assistant
   for (std::size_t i = 0; i < (*messages)->size(); ++i) {
     const std::string path = join_path("messages", i);
     auto message = as_object((**messages)[i], path);
@@ -122,13 +141,15 @@ problem read_messages(const json::object& body, conversation& conv) {
       if (is_user) return empty_message(i);
       empty_assistant = i;
     }
-    auto t = parse_turn_content(**content, is_user ? role::user : role::assistant, content_path);
+    if (is_assistant) current_images.clear();
+    auto t = parse_turn_content(**content, is_user ? role::user : role::assistant, content_path,
+                                is_user ? &current_images : nullptr);
     if (!t) return t.error();
     conv.turns.push_back(std::move(*t));
   }
   if (conv.turns.empty())
     return invalid_request("messages: at least one user or assistant message is required");
-  return std::nullopt;
+  return check_current_images(current_images);
 }
 
 /// Anthropic's own tools that Kiro cannot run: dropped from the tool list.
