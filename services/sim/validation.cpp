@@ -88,6 +88,34 @@ check check_images(const json::object& uim, const std::string& where) {
   return {};
 }
 
+bool is_data_keyword(std::string_view key) {
+  return key == "enum" || key == "const" || key == "default" || key == "examples";
+}
+
+/// The path of the first `$`-prefixed key of a tool schema: keywords and
+/// property names alike, values of data keywords aside. The root `$schema`
+/// passes: kiro.rs forwards Claude Code's (every tool has one) and works.
+std::optional<std::string> dollar_key_in(const json::value& v, const std::string& path,
+                                         bool root) {
+  if (auto* obj = v.if_object()) {
+    for (const auto& [key, child] : *obj) {
+      std::string here = path.empty() ? std::string(key) : path + "." + std::string(key);
+      if (key.starts_with('$') && !(root && key == "$schema"))
+        return here;
+      if (is_data_keyword(key))
+        continue;
+      if (auto found = dollar_key_in(child, here, false))
+        return found;
+    }
+  } else if (auto* arr = v.if_array()) {
+    size_t i = 0;
+    for (const auto& child : *arr)
+      if (auto found = dollar_key_in(child, path + "[" + std::to_string(i++) + "]", false))
+        return found;
+  }
+  return std::nullopt;
+}
+
 check check_tool_spec(const json::value& tool, const std::string& at,
                       std::vector<std::string>& names) {
   auto* obj = tool.if_object();
@@ -109,6 +137,9 @@ check check_tool_spec(const json::value& tool, const std::string& at,
   auto* schema_json = schema ? schema->if_contains("json") : nullptr;
   if (!schema_json || !schema_json->is_object())
     return malformed("tool_schema_not_object", at + ".inputSchema.json is not an object");
+  if (auto key = dollar_key_in(*schema_json, "", true))
+    return malformed("tool_schema_dollar_key",
+                     at + ".inputSchema.json." + *key + " starts with $");
   names.emplace_back(*name);
   return {};
 }

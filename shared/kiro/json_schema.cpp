@@ -33,9 +33,14 @@ bool is_subschema_keyword(std::string_view key) {
          key == "propertyNames" || key == "unevaluatedItems";
 }
 
+/// Kiro answers 400 "Improperly formed request." for `$`-prefixed keys in a
+/// tool schema: keywords (`$id`, `$comment`, `$anchor`, ...) and property
+/// names such as OData's `$select`/`$top` (a Go port's analysis of 799
+/// failed requests, fix de683c0 "sanitizeToolSchema").
+bool is_dollar_key(std::string_view key) { return key.starts_with('$'); }
+
 bool is_dropped_keyword(std::string_view key, const json::value& value) {
-  if (key == "$schema" || key == "additionalProperties" || key == "$defs" ||
-      key == "definitions")
+  if (is_dollar_key(key) || key == "additionalProperties" || key == "definitions")
     return true;
   if (key == "required")
     return value.is_array() && value.get_array().empty();
@@ -85,7 +90,11 @@ private:
       ref = std::move(it->value());
       object.stable_erase(it);
     }
+    std::vector<std::string> dropped_properties;
     for (auto it = object.begin(); it != object.end();) {
+      if (is_schema_map_keyword(it->key()) && it->value().is_object())
+        drop_dollar_names(it->value().get_object(),
+                          it->key() == "properties" ? &dropped_properties : nullptr);
       if (is_dropped_keyword(it->key(), it->value())) {
         it = object.stable_erase(it);
       } else {
@@ -93,8 +102,39 @@ private:
         ++it;
       }
     }
+    if (!dropped_properties.empty())
+      forget_required(object, dropped_properties);
     if (!ref.is_null())
       substitute_reference(schema, ref, depth);
+  }
+
+  static void drop_dollar_names(json::object& map, std::vector<std::string>* dropped) {
+    for (auto it = map.begin(); it != map.end();) {
+      if (is_dollar_key(it->key())) {
+        if (dropped)
+          dropped->emplace_back(it->key());
+        it = map.stable_erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  /// `required` without the dropped property names (gone when empty).
+  static void forget_required(json::object& object, const std::vector<std::string>& names) {
+    auto it = object.find("required");
+    if (it == object.end() || !it->value().is_array())
+      return;
+    json::array& required = it->value().get_array();
+    for (auto r = required.begin(); r != required.end();) {
+      if (r->is_string() &&
+          std::find(names.begin(), names.end(), std::string_view(r->get_string())) != names.end())
+        r = required.erase(r);
+      else
+        ++r;
+    }
+    if (required.empty())
+      object.stable_erase(it);
   }
 
   void clean_keyword(std::string_view key, json::value& value, size_t depth) {

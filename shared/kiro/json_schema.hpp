@@ -10,7 +10,10 @@ namespace kb::kiro {
 /// Kiro's hidden validation rejects some valid JSON Schema, so, like the
 /// jwadow/sub2api peers (and unlike kiro.rs, which forces
 /// `required:[]`/`additionalProperties:true`), this strips instead of adds:
-/// - `$schema` and `additionalProperties` are removed at every level;
+/// - every `$`-prefixed key Kiro rejects is removed at every level: keywords
+///   (`$schema`, `$id`, `$comment`, `$anchor`, `$dynamicRef`, ...) and
+///   property names (`$select`), which also leave `required`;
+/// - `additionalProperties` is removed at every level;
 /// - local `$ref`s (`#/$defs/X`, `#/definitions/X`) are replaced by the
 ///   referenced schema (sibling keywords kept); a cyclic, unknown or remote
 ///   `$ref` becomes the empty schema `{}`; `$defs`/`definitions` are dropped;

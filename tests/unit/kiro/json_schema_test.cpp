@@ -34,11 +34,40 @@ TEST_CASE("$schema and additionalProperties are removed at every level") {
                    "properties":{"b":{"type":"string"}}}}})"));
 }
 
-TEST_CASE("property names that look like keywords are kept") {
+TEST_CASE("property names that look like keywords are kept unless they start with $") {
   CHECK(cleaned(R"({"type":"object","properties":{
       "additionalProperties":{"type":"boolean"},"$schema":{"type":"string"}}})") ==
         json_of(R"({"type":"object","properties":{
-      "additionalProperties":{"type":"boolean"},"$schema":{"type":"string"}}})"));
+      "additionalProperties":{"type":"boolean"}}})"));
+}
+
+TEST_CASE("every $-prefixed keyword is removed at every level, not only $schema/$defs/$ref") {
+  CHECK(cleaned(R"({"$id":"https://x/tool.json","$comment":"generated","type":"object",
+      "$anchor":"root","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true},
+      "properties":{"a":{"$id":"#a","$comment":"c","$dynamicAnchor":"n","type":"array",
+        "items":{"$dynamicRef":"#n","$recursiveRef":"#","type":"string"}},
+        "b":{"anyOf":[{"$comment":"x","type":"null"},{"type":"integer"}]}}})") ==
+        json_of(R"({"type":"object","properties":{"a":{"type":"array",
+        "items":{"type":"string"}},"b":{"anyOf":[{"type":"null"},{"type":"integer"}]}}})"));
+}
+
+TEST_CASE("$-prefixed property names (OData $select, $top) leave properties and required") {
+  CHECK(cleaned(R"({"type":"object","properties":{"$select":{"type":"string"},
+      "$top":{"type":"integer"},"id":{"type":"string"}},"required":["id","$top"]})") ==
+        json_of(R"({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]})"));
+  CHECK(cleaned(R"({"type":"object","properties":{"$filter":{"type":"string"}},
+      "required":["$filter"]})") == json_of(R"({"type":"object","properties":{}})"));
+  CHECK(cleaned(R"({"type":"object","properties":{"q":{"type":"object",
+      "patternProperties":{"$x":{"type":"string"},"^y":{"type":"string"}}}}})") ==
+        json_of(R"({"type":"object","properties":{"q":{"type":"object",
+      "patternProperties":{"^y":{"type":"string"}}}}})"));
+}
+
+TEST_CASE("$-prefixed keys inside data keywords are data and stay") {
+  CHECK(cleaned(R"({"type":"object","properties":{"o":{"type":"object",
+      "default":{"$top":5},"examples":[{"$select":"a"}],"enum":[{"$k":1}]}}})") ==
+        json_of(R"({"type":"object","properties":{"o":{"type":"object",
+      "default":{"$top":5},"examples":[{"$select":"a"}],"enum":[{"$k":1}]}}})"));
 }
 
 TEST_CASE("empty required and empty nested properties are removed") {

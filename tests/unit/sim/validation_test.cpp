@@ -272,3 +272,27 @@ TEST_CASE("strict base64 requires padding and the standard alphabet") {
   CHECK_FALSE(is_base64("aGVs-G8="));
   CHECK_FALSE(is_base64("a==="));
 }
+
+TEST_CASE("a $-prefixed key anywhere in a tool schema is improperly formed") {
+  auto with_schema = [](std::string_view schema) {
+    auto body = valid_body();
+    current_of(body)["userInputMessageContext"].as_object()["tools"].as_array()[0]
+        .as_object()["toolSpecification"].as_object()["inputSchema"].as_object()["json"] =
+        json::parse(schema);
+    return body;
+  };
+  for (std::string_view schema :
+       {R"({"type":"object","$id":"x"})",
+        R"({"type":"object","properties":{"a":{"type":"string","$comment":"c"}}})",
+        R"({"type":"object","properties":{"$select":{"type":"string"}}})",
+        R"({"type":"object","properties":{"a":{"$ref":"#/$defs/A"}},"$defs":{"A":{}}})",
+        R"({"type":"object","properties":{"l":{"type":"array","items":[{"$anchor":"i"}]}}})",
+        R"({"type":"object","properties":{"a":{"$schema":"http://json-schema.org/draft-07/schema#"}}})"}) {
+    CAPTURE(schema);
+    expect_malformed(with_schema(schema), "tool_schema_dollar_key");
+  }
+  // kiro.rs forwards Claude Code's root $schema unchanged and works daily.
+  CHECK(check(with_schema(R"({"$schema":"http://json-schema.org/draft-07/schema#","type":"object"})")).ok());
+  // Data keywords hold values, not schema keys.
+  CHECK(check(with_schema(R"({"type":"object","default":{"$top":1},"enum":[{"$k":1}]})")).ok());
+}
