@@ -77,6 +77,21 @@ std::vector<std::string_view> history_tool_names(const std::vector<turn>& turns)
   return names;
 }
 
+/// Prompt text names a shortened tool by its Kiro name, as the specs do.
+void rename_mentions(shaped_conversation& shaped) {
+  const tool_name_map& renamed = shaped.catalog.name_map;
+  if (renamed.empty())
+    return;
+  rename_tool_mentions(shaped.system_text, renamed);
+  for (auto& tool : shaped.catalog.tools)
+    rename_tool_mentions(tool.description, renamed);
+  for (auto& t : shaped.turns) {
+    rename_tool_mentions(t.text, renamed);
+    for (auto& o : t.tool_outcomes)
+      rename_tool_mentions(o.text, renamed);
+  }
+}
+
 shaped_conversation shape(const conversation& conv,
                           const build_options& options) {
   std::vector<turn> turns = conv.turns;
@@ -94,6 +109,7 @@ shaped_conversation shape(const conversation& conv,
                                            shaped.catalog.documentation);
   shaped.current_instruction = tool_choice_instruction(conv);
   shaped.turns = std::move(turns);
+  rename_mentions(shaped);
   return shaped;
 }
 

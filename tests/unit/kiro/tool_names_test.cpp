@@ -51,3 +51,25 @@ TEST_CASE("a UTF-8 prefix never ends inside a character") {
   CHECK(utf8_prefix("ab\xE2\x80\xA6", 5) == "ab\xE2\x80\xA6");
   CHECK(utf8_prefix("\xC3\xA9\xC3\xA9", 3) == "\xC3\xA9");
 }
+
+TEST_CASE("mentions of a shortened tool's name in prompt text become its Kiro name") {
+  std::string long_name =
+      "mcp__plugin_cloudflare_cloudflare-docs__search_cloudflare_documentation";
+  std::string longer_name = long_name + "_v2";
+  tool_name_map renamed{{shorten_tool_name(long_name), long_name},
+                        {shorten_tool_name(longer_name), longer_name}};
+  std::string text = "Call `" + long_name + "` first, then " + longer_name + ". Not " +
+                     long_name + "_draft nor x" + long_name + "; but (" + long_name + ")";
+  rename_tool_mentions(text, renamed);
+  CHECK(text == "Call `" + shorten_tool_name(long_name) + "` first, then " +
+                    shorten_tool_name(longer_name) + ". Not " + long_name + "_draft nor x" +
+                    long_name + "; but (" + shorten_tool_name(long_name) + ")");
+}
+
+TEST_CASE("text without a renamed tool is left alone") {
+  std::string text = "mcp__ everywhere: mcp__short and mcp__";
+  rename_tool_mentions(text, {{"mcp__k_12345678", std::string(70, 'm')}});
+  CHECK(text == "mcp__ everywhere: mcp__short and mcp__");
+  rename_tool_mentions(text, {});
+  CHECK(text == "mcp__ everywhere: mcp__short and mcp__");
+}
