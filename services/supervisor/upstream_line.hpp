@@ -22,6 +22,7 @@ struct worker_config {
   std::string machine_id;
   std::string kiro_version;
   size_t max_body_bytes = 600000;
+  bool chunked_write_guidance = true; ///< kiro.chunkedWriteGuidance
 };
 
 class upstream_line {

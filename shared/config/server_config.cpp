@@ -189,6 +189,7 @@ void read_kiro(reader& r, kiro_settings& k) {
   read_url(r, "usageUrl", k.usage_url);
   r.read("caFile", k.ca_file);
   read_non_empty(r, "kiroVersion", k.kiro_version);
+  r.read("chunkedWriteGuidance", k.chunked_write_guidance);
 }
 
 void read_cluster(reader& r, cluster_settings& c) {
@@ -306,7 +307,8 @@ nlohmann::json masked_view(const server_config& c) {
       {"idcRefreshUrl", c.kiro.idc_refresh_url},
       {"usageUrl", c.kiro.usage_url},
       {"caFile", c.kiro.ca_file},
-      {"kiroVersion", c.kiro.kiro_version}}},
+      {"kiroVersion", c.kiro.kiro_version},
+      {"chunkedWriteGuidance", c.kiro.chunked_write_guidance}}},
     {"cluster",
      {{"supervisorHost", c.cluster.supervisor_host},
       {"supervisorPort", c.cluster.supervisor_port},

@@ -55,6 +55,10 @@ struct kiro_settings {
   /// Extra CA bundle (PEM) trusted for upstream TLS; empty = system store.
   std::string ca_file;
   std::string kiro_version = "0.11.107";
+  /// `chunkedWriteGuidance`: tell the model, in the Write/Edit tool
+  /// descriptions, to write large files in chunks (Kiro cuts tool arguments
+  /// at ~9 KB).
+  bool chunked_write_guidance = true;
 };
 
 /// Where split daemons find each other.

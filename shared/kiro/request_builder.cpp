@@ -104,7 +104,8 @@ shaped_conversation shape(const conversation& conv,
   shaped_conversation shaped;
   shaped.catalog = build_tool_catalog(
       conv.tools, conv.tool_choice != tool_choice_mode::none,
-      history_tool_names(turns), options.max_tool_description);
+      history_tool_names(turns),
+      {options.max_tool_description, options.chunked_write_guidance});
   shaped.system_text = compose_system_text(conv.system, conv.thinking,
                                            shaped.catalog.documentation);
   shaped.current_instruction = tool_choice_instruction(conv);

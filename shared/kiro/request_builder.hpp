@@ -40,6 +40,8 @@ struct build_options {
   size_t max_body_bytes = 600000;
   size_t max_tool_description = 10000;
   size_t max_history_images = 5;
+  /// Chunked-write guidance on file-writing tools (tool_catalog.hpp).
+  bool chunked_write_guidance = true;
 };
 
 struct built_request {

@@ -34,18 +34,27 @@ void document_full_description(tool_catalog& catalog,
 }
 
 void add_client_tool(tool_catalog& catalog, const tool_spec& spec,
-                     size_t max_description_bytes) {
+                     const catalog_options& options) {
   std::string name = shorten_tool_name(spec.name);
   if (has_tool(catalog, name))
     return;
+  std::string_view guidance =
+      options.chunked_write_guidance ? write_guidance_for(spec.name) : std::string_view{};
+  if (guidance.size() + 1 >= options.max_description_bytes)
+    guidance = {};
+  size_t room = options.max_description_bytes - (guidance.empty() ? 0 : guidance.size() + 1);
   kiro_tool tool;
   if (spec.description.empty()) {
-    tool.description = spec.name;
+    tool.description = std::string(utf8_prefix(spec.name, room));
   } else {
-    tool.description =
-        shorten_description(spec.description, max_description_bytes);
+    tool.description = shorten_description(spec.description, room);
     if (tool.description.size() != spec.description.size())
       document_full_description(catalog, name, spec.description);
+  }
+  if (!guidance.empty()) {
+    if (!tool.description.empty())
+      tool.description += '\n';
+    tool.description += guidance;
   }
   tool.schema_json = clean_json_schema(spec.input_schema_json);
   record_rename(catalog, name, spec.name);
@@ -77,14 +86,22 @@ std::string shorten_description(std::string_view description,
   return out;
 }
 
+std::string_view write_guidance_for(std::string_view tool_name) {
+  if (same_tool_name(tool_name, "Write"))
+    return chunked_write_guidance;
+  if (same_tool_name(tool_name, "Edit") || same_tool_name(tool_name, "MultiEdit"))
+    return chunked_edit_guidance;
+  return {};
+}
+
 tool_catalog build_tool_catalog(
     const std::vector<tool_spec>& client_tools, bool send_client_tools,
     const std::vector<std::string_view>& history_tool_names,
-    size_t max_description_bytes) {
+    const catalog_options& options) {
   tool_catalog catalog;
   if (send_client_tools)
     for (const auto& spec : client_tools)
-      add_client_tool(catalog, spec, max_description_bytes);
+      add_client_tool(catalog, spec, options);
   for (auto name : history_tool_names)
     add_placeholder_tool(catalog, name);
   return catalog;

@@ -1,8 +1,10 @@
-// What the model reads about tools: renamed tools named as their specs are.
+// What the model reads about tools: renamed tools named as their specs
+// are, and the chunked-write guidance on file-writing tools.
 
 #include <doctest/doctest.h>
 
 #include "kiro_test_support.hpp"
+#include "shared/kiro/tool_catalog.hpp"
 #include "shared/kiro/tool_names.hpp"
 
 using namespace kb;
@@ -45,4 +47,44 @@ TEST_CASE("prompt text names a shortened tool by the name its spec has") {
   CHECK(current_of(body).at("userInputMessageContext").at("tools").at(1).at(
             "toolSpecification").at("description") == json::value("See " + kiro_name + "."));
   CHECK(built->tool_name_map == tool_name_map{{kiro_name, long_name}});
+}
+
+
+TEST_CASE("Write and Edit descriptions carry the chunked-write guidance, unless it is off") {
+  auto conv = make_conversation({user_turn("make a file")});
+  conv.tools = {spec("Write", "Writes a file."), spec("Edit", "Edits a file."),
+                spec("Read", "Reads a file."), spec("write", "")};
+  auto tools = [](const json::value& body) {
+    return current_of(body).at("userInputMessageContext").at("tools").as_array();
+  };
+  auto description = [&](const json::value& body, size_t i) {
+    return std::string(tools(body).at(i).at("toolSpecification").at("description").as_string());
+  };
+  auto body = body_of(conv);
+  CHECK(description(body, 0) == "Writes a file.\n" + std::string(chunked_write_guidance));
+  CHECK(description(body, 1) == "Edits a file.\n" + std::string(chunked_edit_guidance));
+  CHECK(description(body, 2) == "Reads a file.");
+  CHECK(tools(body).size() == 3); // "write" duplicates "Write"
+  auto options = fixed_options();
+  options.chunked_write_guidance = false;
+  auto plain = body_of(conv, options);
+  CHECK(description(plain, 0) == "Writes a file.");
+  CHECK(description(plain, 1) == "Edits a file.");
+}
+
+
+TEST_CASE("a long Write description is cut before the guidance, which stays whole") {
+  auto conv = make_conversation({user_turn("make a file")});
+  conv.tools = {spec("Write", std::string(20'000, 'w'))};
+  auto body = body_of(conv);
+  std::string description(current_of(body)
+                              .at("userInputMessageContext")
+                              .at("tools")
+                              .at(0)
+                              .at("toolSpecification")
+                              .at("description")
+                              .as_string());
+  CHECK(description.size() <= 10'000);
+  CHECK(description.ends_with("\n" + std::string(chunked_write_guidance)));
+  CHECK(description.find(description_cut_note) != std::string::npos);
 }
