@@ -134,6 +134,8 @@ http_answer simulator::generate(const http_request_view& req, int64_t now) {
                        : verdict_.outcome == verdict::input_too_long  ? input_too_long()
                        : verdict_.outcome == verdict::bearer_rejected ? invalid_bearer()
                                                                       : improperly_formed();
+    if (!verdict_.kiro_message.empty())
+      reply.body = kiro_error_body(verdict_.kiro_message, "");
     return reject(reply, auth.account_id, to_string(verdict_.outcome), verdict_.reason,
                   verdict_.detail);
   }

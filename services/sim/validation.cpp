@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "services/sim/models.hpp"
+#include "shared/claude/image_limits.hpp"
 
 namespace kb::sim {
 
@@ -23,6 +24,14 @@ struct rejection {
   verdict outcome;
   std::string reason;
   std::string detail;
+  std::string kiro_message = {};
+};
+
+/// One image of the request, for the limits that count them all.
+struct image_fact {
+  std::string where;
+  size_t base64_bytes = 0;
+  std::optional<claude::pixel_size> size;
 };
 
 using check = std::optional<rejection>;
@@ -64,7 +73,8 @@ size_t utf8_chars(std::string_view s) {
   }));
 }
 
-check check_images(const json::object& uim, const std::string& where) {
+check check_images(const json::object& uim, const std::string& where,
+                   std::vector<image_fact>& facts) {
   auto* images = uim.if_contains("images");
   if (!images)
     return {};
@@ -84,6 +94,50 @@ check check_images(const json::object& uim, const std::string& where) {
     auto* bytes = source ? string_at(*source, "bytes") : nullptr;
     if (!bytes || !is_base64(*bytes))
       return malformed("image_bytes_invalid", at + ".source.bytes is not base64");
+    facts.push_back({at, bytes->size(), claude::image_size_base64(*bytes)});
+  }
+  return {};
+}
+
+std::string pixels(const claude::pixel_size& size) {
+  return std::to_string(size.width) + "x" + std::to_string(size.height);
+}
+
+/// Kiro's image limits over the whole request (shared/claude/image_limits.hpp
+/// has the sources). Kiro's messages are quoted from its users' reports.
+check check_image_limits(const std::vector<image_fact>& images) {
+  auto reject = [](std::string reason, std::string detail, std::string message) {
+    return rejection{verdict::malformed, std::move(reason), std::move(detail),
+                     std::move(message)};
+  };
+  if (images.size() > claude::max_images_per_request)
+    return reject("too_many_images",
+                  std::to_string(images.size()) + " images, above " +
+                      std::to_string(claude::max_images_per_request),
+                  "too many images and documents: " + std::to_string(images.size()) +
+                      " + 0 > " + std::to_string(claude::max_images_per_request));
+  for (const auto& img : images) {
+    if (img.base64_bytes > claude::max_image_base64_bytes)
+      return reject("image_too_large",
+                    img.where + " has " + std::to_string(img.base64_bytes) +
+                        " bytes of base64",
+                    "image exceeds 5 MB maximum: " + std::to_string(img.base64_bytes) +
+                        " bytes > " + std::to_string(claude::max_image_base64_bytes) +
+                        " bytes");
+    if (!img.size)
+      continue;
+    uint32_t longest = std::max(img.size->width, img.size->height);
+    if (longest > claude::max_image_side)
+      return reject("image_dimensions_too_large", img.where + " is " + pixels(*img.size),
+                    "image dimensions exceed max allowed size: " +
+                        std::to_string(claude::max_image_side) + " pixels");
+    if (images.size() > claude::many_image_threshold && longest > claude::max_many_image_side)
+      return reject("image_many_dimensions_too_large",
+                    img.where + " is " + pixels(*img.size) + " in a request of " +
+                        std::to_string(images.size()) + " images",
+                    "At least one of the image dimensions exceed max allowed size for "
+                    "many-image requests: " +
+                        std::to_string(claude::max_many_image_side) + " pixels");
   }
   return {};
 }
@@ -224,6 +278,7 @@ struct walk_state {
   request_summary& summary;
   std::vector<std::string> history_tool_names;
   assistant_tools last_assistant;
+  std::vector<image_fact> images;
 };
 
 check check_history(const json::array& history, walk_state& st) {
@@ -258,7 +313,7 @@ check check_history(const json::array& history, walk_state& st) {
             return err;
         }
       }
-      if (auto err = check_images(*user, at))
+      if (auto err = check_images(*user, at, st.images))
         return err;
       st.last_assistant = {};
     } else {
@@ -289,7 +344,7 @@ check check_current(const json::object& uim, walk_state& st) {
   s.model_id = std::string(*model);
   if (!non_empty_string_at(uim, "origin"))
     return malformed("origin_missing", "currentMessage origin is missing");
-  if (auto err = check_images(uim, "currentMessage"))
+  if (auto err = check_images(uim, "currentMessage", st.images))
     return err;
   auto* ctx_value = uim.if_contains("userInputMessageContext");
   if (ctx_value && !ctx_value->is_object())
@@ -367,6 +422,10 @@ int64_t estimate_tokens(size_t body_bytes) noexcept {
   return static_cast<int64_t>((body_bytes + 3) / 4);
 }
 
+int64_t image_tokens(size_t width, size_t height) noexcept {
+  return static_cast<int64_t>((width * height + 749) / 750);
+}
+
 bool is_base64(std::string_view s) noexcept {
   if (s.empty() || s.size() % 4 != 0)
     return false;
@@ -387,6 +446,7 @@ validation_result validate_request(std::string_view body, const validation_conte
     out.outcome = r.outcome;
     out.reason = std::move(r.reason);
     out.detail = std::move(r.detail);
+    out.kiro_message = std::move(r.kiro_message);
     return std::move(out);
   };
   out.summary.estimated_input_tokens = estimate_tokens(body.size());
@@ -404,9 +464,24 @@ validation_result validate_request(std::string_view body, const validation_conte
   if (ctx.idc_account && out.summary.has_profile_arn)
     return reject({verdict::bearer_rejected, "profile_arn_with_idc",
                    "an IdC token was sent together with profileArn"});
-  walk_state st{out.summary, {}, {}};
+  walk_state st{out.summary, {}, {}, {}};
   if (auto err = check_body(obj, st))
     return reject(std::move(*err));
+  if (auto err = check_image_limits(st.images))
+    return reject(std::move(*err));
+  // An image costs tokens by its pixels, not by the length of its base64
+  // (an image whose header cannot be read stays counted by its bytes).
+  out.summary.image_count = st.images.size();
+  size_t pixel_counted_bytes = 0;
+  int64_t image_cost = 0;
+  for (const auto& img : st.images) {
+    if (!img.size)
+      continue;
+    pixel_counted_bytes += img.base64_bytes;
+    image_cost += image_tokens(img.size->width, img.size->height);
+  }
+  out.summary.estimated_input_tokens =
+      estimate_tokens(body.size() - pixel_counted_bytes) + image_cost;
   if (out.summary.estimated_input_tokens > ctx.max_input_tokens)
     return reject({verdict::input_too_long, "input_too_long",
                    "estimated " + std::to_string(out.summary.estimated_input_tokens) +

@@ -37,6 +37,7 @@ struct request_summary {
   std::vector<std::string> tool_names;
   size_t history_length = 0;
   bool has_profile_arn = false;
+  size_t image_count = 0; ///< history and current message
   int64_t estimated_input_tokens = 0;
 };
 
@@ -46,6 +47,9 @@ struct validation_result {
   std::string reason;
   /// Where and why, for humans reading recorded requests.
   std::string detail;
+  /// Kiro's own message when it names the problem (image limits); empty
+  /// when Kiro answers its generic text for the verdict.
+  std::string kiro_message;
   request_summary summary;
 
   bool ok() const noexcept { return outcome == verdict::accepted; }
@@ -56,6 +60,10 @@ validation_result validate_request(std::string_view body, const validation_conte
 
 /// Rough token estimate of a request body (4 bytes a token).
 int64_t estimate_tokens(size_t body_bytes) noexcept;
+
+/// Claude's cost of an image: width × height / 750 tokens (Anthropic's
+/// vision docs).
+int64_t image_tokens(size_t width, size_t height) noexcept;
 
 /// Strict standard base64 (padding required, non-empty).
 bool is_base64(std::string_view s) noexcept;

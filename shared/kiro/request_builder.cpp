@@ -7,6 +7,7 @@
 
 #include "shared/common/json_text.hpp"
 #include "shared/common/sha256.hpp"
+#include "shared/kiro/image_fit.hpp"
 #include "shared/kiro/system_prompt.hpp"
 #include "shared/kiro/tool_catalog.hpp"
 #include "shared/kiro/tool_names.hpp"
@@ -392,6 +393,8 @@ result<built_request> build_request(const conversation& conv,
                                     : options.conversation_id;
 
   omit_old_images(shaped.turns, options.max_history_images);
+  if (auto bad_image = fit_image_limits(shaped.turns))
+    return *bad_image;
   std::string body = render_body(shaped, conv.upstream_model, conversation_id,
                                  options.profile_arn);
   if (body.size() > options.max_body_bytes) {

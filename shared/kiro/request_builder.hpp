@@ -17,7 +17,8 @@
 //   instruction line to the current message.
 // - Image bytes are kept in the current message and the last
 //   `max_history_images` history user messages; older images become
-//   "[image omitted: <type>]" text.
+//   "[image omitted: <type>]" text. Images over Kiro's limits are handled by
+//   fit_image_limits (image_fit.hpp).
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "services/sim/validation.hpp"
+#include "tests/support/image_files.hpp"
 #include "tests/unit/sim/request_bodies.hpp"
 
 using namespace kb::sim;
@@ -295,4 +296,93 @@ TEST_CASE("a $-prefixed key anywhere in a tool schema is improperly formed") {
   CHECK(check(with_schema(R"({"$schema":"http://json-schema.org/draft-07/schema#","type":"object"})")).ok());
   // Data keywords hold values, not schema keys.
   CHECK(check(with_schema(R"({"type":"object","default":{"$top":1},"enum":[{"$k":1}]})")).ok());
+}
+
+namespace {
+
+json::object image_of(const std::string& file, std::string format = "png") {
+  return json::object{{"format", std::move(format)},
+                      {"source", json::object{{"bytes", kb::test::base64_encode(file)}}}};
+}
+
+json::array images_of(size_t n, const std::string& file) {
+  json::array out;
+  for (size_t i = 0; i < n; ++i)
+    out.push_back(image_of(file));
+  return out;
+}
+
+void expect_image_rejection(const json::object& body, std::string_view reason,
+                            std::string_view kiro_message, validation_context ctx = {}) {
+  auto r = check(body, ctx);
+  CHECK(r.outcome == verdict::malformed);
+  CHECK(r.reason == reason);
+  CHECK(r.kiro_message == kiro_message);
+}
+
+} // namespace
+
+TEST_CASE("an image over 5 MiB of base64 is refused with Kiro's message") {
+  // Only a body limit above today's 4 MB lets such an image through to this rule.
+  validation_context ctx;
+  ctx.max_body_bytes = 8 << 20;
+  ctx.max_input_tokens = INT64_MAX;
+  auto body = valid_body();
+  current_of(body)["images"] = json::array{json::object{
+      {"format", "png"}, {"source", json::object{{"bytes", std::string(5 * 1024 * 1024 + 4, 'A')}}}}};
+  expect_image_rejection(body, "image_too_large",
+                         "image exceeds 5 MB maximum: 5242884 bytes > 5242880 bytes", ctx);
+  current_of(body)["images"] = json::array{json::object{
+      {"format", "png"}, {"source", json::object{{"bytes", std::string(5 * 1024 * 1024, 'A')}}}}};
+  CHECK(check(body, ctx).ok());
+}
+
+TEST_CASE("an image over 8000 px, in history or the current message, is refused") {
+  auto body = valid_body();
+  history_of(body)[0].as_object()["userInputMessage"].as_object()["images"] =
+      json::array{image_of(kb::test::jpeg_file(8001, 600, 5000), "jpeg")};
+  expect_image_rejection(body, "image_dimensions_too_large",
+                         "image dimensions exceed max allowed size: 8000 pixels");
+  history_of(body)[0].as_object()["userInputMessage"].as_object()["images"] =
+      json::array{image_of(kb::test::jpeg_file(8000, 600, 5000), "jpeg")};
+  CHECK(check(body).ok());
+}
+
+TEST_CASE("more than 20 images in a request: each at most 2000 px") {
+  auto body = valid_body();
+  auto images = images_of(20, kb::test::png_file(1000, 1000));
+  images.push_back(image_of(kb::test::webp_file("VP8X", 2001, 50), "webp"));
+  current_of(body)["images"] = images;
+  expect_image_rejection(body, "image_many_dimensions_too_large",
+                         "At least one of the image dimensions exceed max allowed size for "
+                         "many-image requests: 2000 pixels");
+  images.erase(images.begin()); // 20 images: the many-image limit does not apply
+  current_of(body)["images"] = images;
+  CHECK(check(body).ok());
+}
+
+TEST_CASE("more than 100 images in a request are refused, history and current counted together") {
+  auto body = valid_body();
+  history_of(body)[0].as_object()["userInputMessage"].as_object()["images"] =
+      images_of(60, kb::test::png_file(10, 10));
+  current_of(body)["images"] = images_of(41, kb::test::png_file(10, 10));
+  expect_image_rejection(body, "too_many_images", "too many images and documents: 101 + 0 > 100");
+  current_of(body)["images"] = images_of(40, kb::test::png_file(10, 10));
+  auto r = check(body);
+  CHECK(r.ok());
+  CHECK(r.summary.image_count == 100);
+}
+
+TEST_CASE("an image costs its pixels in the token estimate, not its base64 length") {
+  auto body = valid_body();
+  size_t without = text(body).size();
+  auto png = kb::test::png_file(1500, 1000, 300000);
+  current_of(body)["images"] = json::array{image_of(png)};
+  auto r = check(body);
+  REQUIRE(r.ok());
+  size_t base64 = kb::test::base64_encode(png).size();
+  CHECK(r.summary.estimated_input_tokens ==
+        estimate_tokens(text(body).size() - base64) + image_tokens(1500, 1000));
+  CHECK(image_tokens(1500, 1000) == 2000);
+  CHECK(r.summary.estimated_input_tokens < estimate_tokens(without) + 2100);
 }

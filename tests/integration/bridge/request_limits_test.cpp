@@ -1,0 +1,134 @@
+// Kiro's request limits end to end through kiro-bridge and kiro-sim: image
+// limits on the current turn and in history.
+
+#include <doctest/doctest.h>
+
+#include <regex>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/image_files.hpp"
+#include "tests/support/sim_process.hpp"
+
+using namespace kb::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// kiro-sim (plain HTTP) and kiro-bridge in front of it, sharing one account.
+/// `sim_max_body` is kiro-sim's --max-body-bytes, `bridge_max_body` the
+/// bridge's kiro.maxRequestBytes (absent: the defaults).
+struct stack {
+  temp_dir dir;
+  std::unique_ptr<sim_process> sim;
+  std::unique_ptr<child_process> bridge;
+  int port = 0;
+
+  stack(std::optional<int64_t> sim_max_body, std::optional<int64_t> bridge_max_body) {
+    json sim_accounts = json::array({{{"id", "acct-1"},
+                                      {"accessToken", "access-acct-1"},
+                                      {"refreshToken", "refresh-acct-1"},
+                                      {"authMethod", "social"},
+                                      {"accessTokenExpiresInSeconds", 3600},
+                                      {"usageLimit", 500}}});
+    std::vector<std::string> args{"--host", "127.0.0.1", "--port", "0", "--accounts",
+                                  dir.file("sim-accounts.json", sim_accounts.dump())};
+    if (sim_max_body) {
+      args.push_back("--max-body-bytes");
+      args.push_back(std::to_string(*sim_max_body));
+    }
+    sim = std::make_unique<sim_process>(args, dir.file("sim.log"));
+    std::string base = "http://127.0.0.1:" + std::to_string(sim->http_port());
+    json kiro = {{"apiBaseUrl", base},
+                 {"socialRefreshUrl", base + "/refreshToken"},
+                 {"idcRefreshUrl", base + "/token"},
+                 {"usageUrl", base}};
+    if (bridge_max_body)
+      kiro["maxRequestBytes"] = *bridge_max_body;
+    json server = {{"host", "127.0.0.1"}, {"workersPerAccount", 2}, {"kiro", kiro}};
+    json accounts = {{"version", "1.0.0"},
+                     {"accounts",
+                      json::array({{{"id", "acct-1"},
+                                    {"email", "a@example.com"},
+                                    {"credentials",
+                                     {{"accessToken", "access-acct-1"},
+                                      {"refreshToken", "refresh-acct-1"},
+                                      {"expiresAt", epoch_ms() + 3'600'000},
+                                      {"authMethod", "social"}}}}})}};
+    write_text(dir.file("server-config.json"), server.dump(2));
+    write_text(dir.file("kiro-accounts.json"), accounts.dump(2));
+    bridge = std::make_unique<child_process>(
+      std::vector<std::string>{std::string{KB_BIN_DIR} + "/kiro-bridge", "--config-dir",
+                               dir.path(), "--port", "0", "--host", "127.0.0.1"},
+      dir.file("bridge.log"));
+    if (auto line = bridge->wait_for_line("listening on", 15s))
+      port = port_of(*line);
+    REQUIRE_MESSAGE(port > 0, read_text(dir.file("bridge.log")));
+  }
+
+  ~stack() {
+    if (bridge)
+      bridge->stop(SIGTERM, 10s);
+  }
+
+  httplib::Result post(const std::string& body) {
+    httplib::Client cli{"127.0.0.1", port};
+    cli.set_read_timeout(60, 0);
+    cli.set_write_timeout(60, 0);
+    return cli.Post("/v1/messages?beta=true", body, "application/json");
+  }
+
+  /// kiro-sim's recorded generateAssistantResponse calls, oldest first.
+  json chats() {
+    httplib::Client cli{"127.0.0.1", sim->http_port()};
+    auto res = cli.Get("/__sim/requests?endpoint=generateAssistantResponse");
+    REQUIRE(res);
+    return json::parse(res->body)["requests"];
+  }
+};
+
+json image_block(const std::string& file) {
+  return {{"type", "image"},
+          {"source", {{"type", "base64"}, {"media_type", "image/png"}, {"data", base64_encode(file)}}}};
+}
+
+} // namespace
+
+TEST_CASE("an image over Kiro's limits in the current turn is refused before any upstream call") {
+  stack s{std::nullopt, std::nullopt};
+  json body = {{"model", "claude-sonnet-4-5"},
+               {"max_tokens", 64},
+               {"messages",
+                json::array({{{"role", "user"},
+                              {"content", json::array({{{"type", "text"}, {"text", "What is this?"}},
+                                                       image_block(png_file(9000, 600))})}}})}};
+  auto res = s.post(body.dump());
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  CHECK(json::parse(res->body)["error"]["message"] ==
+        "messages.0.content.1.source.data: image dimensions exceed max allowed size: 8000 pixels "
+        "(the image is 9000x600)");
+  CHECK(s.chats().empty());
+
+  // The same image earlier in the conversation no longer blocks it.
+  body["messages"].push_back({{"role", "assistant"}, {"content", "It is too large to see."}});
+  body["messages"].push_back({{"role", "user"}, {"content", "Then describe a cat."}});
+  res = s.post(body.dump());
+  REQUIRE(res);
+  CHECK_MESSAGE(res->status == 200, res->body);
+  auto chats = s.chats();
+  REQUIRE(chats.size() == 1);
+  CHECK(chats[0]["verdict"] == "accepted");
+  auto history = chats[0]["body"]["conversationState"]["history"];
+  CHECK(history[0]["userInputMessage"]["content"] ==
+        "What is this?\n[image omitted: image/png: image dimensions exceed max allowed size: 8000 "
+        "pixels (the image is 9000x600)]");
+}
