@@ -13,12 +13,13 @@
 #include "services/sim/plan.hpp"
 #include "services/sim/recorder.hpp"
 #include "services/sim/script.hpp"
+#include "services/sim/validation.hpp"
 
 namespace kb::sim {
 
 /// Limits the simulator enforces; changeable through `/__sim/config`.
 struct sim_limits {
-  size_t max_body_bytes = 615'000;
+  size_t max_body_bytes = kiro_max_body_bytes;
   int64_t max_input_tokens = 150'000;
 };
 

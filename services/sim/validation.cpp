@@ -450,10 +450,13 @@ validation_result validate_request(std::string_view body, const validation_conte
     return std::move(out);
   };
   out.summary.estimated_input_tokens = estimate_tokens(body.size());
+  // Over the limit Kiro answers "Input is too long." /
+  // CONTENT_LENGTH_EXCEEDS_THRESHOLD (it answered "Improperly formed
+  // request." while the limit was ~615 KB).
   if (body.size() > ctx.max_body_bytes)
-    return reject(malformed("body_too_large", "body is " + std::to_string(body.size()) +
-                                                  " bytes, above " +
-                                                  std::to_string(ctx.max_body_bytes)));
+    return reject({verdict::input_too_long, "body_too_large",
+                   "body is " + std::to_string(body.size()) + " bytes, above " +
+                       std::to_string(ctx.max_body_bytes)});
   json::error_code ec;
   json::value root = json::parse(body, ec);
   if (ec || !root.is_object())

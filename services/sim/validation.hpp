@@ -19,10 +19,13 @@ enum class verdict {
 
 std::string_view to_string(verdict v) noexcept;
 
+/// Kiro's body limit (April 2026): 4,047,768 bytes pass, 4,048,790 fail.
+inline constexpr size_t kiro_max_body_bytes = 4'047'768;
+
 /// Facts about the account and the limits in force.
 struct validation_context {
   bool idc_account = false;
-  size_t max_body_bytes = 615'000;
+  size_t max_body_bytes = kiro_max_body_bytes;
   int64_t max_input_tokens = 150'000;
 };
 

@@ -31,6 +31,7 @@ supervisor_config make_supervisor_config(const service_config& sc) {
   cfg.worker.api_base_url = s.kiro.api_base_url;
   cfg.worker.http = http;
   cfg.worker.kiro_version = s.kiro.kiro_version;
+  cfg.worker.max_body_bytes = static_cast<size_t>(s.kiro.max_request_bytes);
   cfg.worker.chunked_write_guidance = s.kiro.chunked_write_guidance;
   cfg.maintainer.social_refresh_url = s.kiro.social_refresh_url;
   cfg.maintainer.idc_refresh_url = s.kiro.idc_refresh_url;

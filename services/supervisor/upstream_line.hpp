@@ -9,6 +9,7 @@
 #include <string>
 
 #include "services/common/http_client.hpp"
+#include "shared/kiro/request_builder.hpp"
 
 namespace kb::sup {
 
@@ -21,8 +22,8 @@ struct worker_config {
   http_client_options http;
   std::string machine_id;
   std::string kiro_version;
-  size_t max_body_bytes = 600000;
-  bool chunked_write_guidance = true; ///< kiro.chunkedWriteGuidance
+  size_t max_body_bytes = kiro::default_max_body_bytes; ///< kiro.maxRequestBytes
+  bool chunked_write_guidance = true;                   ///< kiro.chunkedWriteGuidance
 };
 
 class upstream_line {

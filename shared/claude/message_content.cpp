@@ -59,10 +59,17 @@ api_error unknown_block_type(std::string_view block_path, std::string_view type)
                      "unknown content block type '" + std::string(type) + "'");
 }
 
-bool is_base64_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '+' || c == '/' || c == '=' || c == '-' || c == '_' || c == '\r' || c == '\n';
-}
+// A table: images are megabytes of base64, checked byte by byte.
+constexpr auto base64_chars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c)
+    table[static_cast<size_t>(c)] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                                    (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                                    c == '=' || c == '-' || c == '_' || c == '\r' || c == '\n';
+  return table;
+}();
+
+bool is_base64_char(char c) { return base64_chars[static_cast<unsigned char>(c)]; }
 
 /// `data:image/png;base64,AAAA` → `AAAA`; plain base64 is returned unchanged.
 std::string_view strip_data_url_prefix(std::string_view data) {

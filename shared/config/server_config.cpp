@@ -20,6 +20,10 @@ using reader = detail::field_reader<json>;
 constexpr std::int64_t max_port = 65535;
 constexpr std::int64_t one_day_ms = 86400000;
 constexpr std::int64_t max_count = 1000000;
+// A Kiro body holds at least the tool list and the current message; more
+// than 1 GiB is no real limit.
+constexpr std::int64_t min_request_bytes = 16384;
+constexpr std::int64_t max_request_bytes = std::int64_t{1} << 30;
 
 constexpr std::array<std::pair<std::string_view, selection_strategy>, 5>
   strategy_names{{
@@ -189,6 +193,7 @@ void read_kiro(reader& r, kiro_settings& k) {
   read_url(r, "usageUrl", k.usage_url);
   r.read("caFile", k.ca_file);
   read_non_empty(r, "kiroVersion", k.kiro_version);
+  r.read_int("maxRequestBytes", k.max_request_bytes, min_request_bytes, max_request_bytes);
   r.read("chunkedWriteGuidance", k.chunked_write_guidance);
 }
 
@@ -308,6 +313,7 @@ nlohmann::json masked_view(const server_config& c) {
       {"usageUrl", c.kiro.usage_url},
       {"caFile", c.kiro.ca_file},
       {"kiroVersion", c.kiro.kiro_version},
+      {"maxRequestBytes", c.kiro.max_request_bytes},
       {"chunkedWriteGuidance", c.kiro.chunked_write_guidance}}},
     {"cluster",
      {{"supervisorHost", c.cluster.supervisor_host},

@@ -55,6 +55,10 @@ struct kiro_settings {
   /// Extra CA bundle (PEM) trusted for upstream TLS; empty = system store.
   std::string ca_file;
   std::string kiro_version = "0.11.107";
+  /// `maxRequestBytes`: the largest generateAssistantResponse body sent;
+  /// longer conversations are shaped to fit. Default: today's Kiro limit
+  /// (= kiro::default_max_body_bytes, 4,047,768 bytes).
+  std::int64_t max_request_bytes = 4'047'768;
   /// `chunkedWriteGuidance`: tell the model, in the Write/Edit tool
   /// descriptions, to write large files in chunks (Kiro cuts tool arguments
   /// at ~9 KB).

@@ -1,6 +1,5 @@
 #include "shared/kiro/request_builder.hpp"
 
-
 #include <optional>
 
 #include <boost/json.hpp>
@@ -259,76 +258,170 @@ void append_assistant_message(std::string& out, std::string_view content,
   out += "}}";
 }
 
-size_t estimated_body_size(const shaped_conversation& shaped) {
-  size_t size = 1024 + shaped.system_text.size();
-  for (const auto& t : shaped.turns) {
-    size += 256 + t.text.size() + t.thinking.size();
-    for (const auto& img : t.images)
-      size += 64 + img.data.size();
-    for (const auto& c : t.tool_calls)
-      size += 128 + c.input_json.size();
-    for (const auto& o : t.tool_outcomes)
-      size += 128 + o.text.size();
+// The body in pieces whose sizes add up to the body's: the shaping that
+// fits it under the size limit re-renders only the entries it changes, and
+// the body is joined once at the end.
+struct body_parts {
+  std::string head;  ///< up to and including the current message
+  std::string system_pair; ///< the system text pair, "" when there is none
+  std::vector<std::string> entries; ///< one per history turn
+  size_t first_entry = 0;           ///< entries before it are dropped
+  size_t entry_bytes = 0;           ///< of entries[first_entry..]
+  std::string tail;
+
+  static constexpr std::string_view history_open = ",\"history\":[";
+
+  /// The system pair (one piece, its comma inside) and the kept entries.
+  size_t pieces() const {
+    return (system_pair.empty() ? 0 : 1) + entries.size() - first_entry;
   }
-  for (const auto& tool : shaped.catalog.tools)
-    size += 128 + tool.description.size() + tool.schema_json.size();
-  return size;
+
+  size_t size() const {
+    size_t n = head.size() + tail.size();
+    if (pieces() > 0) // "[", the pieces, the commas between them, "]"
+      n += history_open.size() + system_pair.size() + entry_bytes + (pieces() - 1) + 1;
+    return n;
+  }
+
+  void replace_entry(size_t i, std::string text) {
+    entry_bytes += text.size();
+    entry_bytes -= entries[i].size();
+    entries[i] = std::move(text);
+  }
+
+  void drop_front_entry() {
+    entry_bytes -= entries[first_entry].size();
+    std::string().swap(entries[first_entry]);
+    ++first_entry;
+  }
+
+  std::string join() const {
+    std::string out;
+    out.reserve(size());
+    out += head;
+    if (pieces() > 0) {
+      out += history_open;
+      out += system_pair;
+      bool first = system_pair.empty();
+      for (size_t i = first_entry; i < entries.size(); ++i) {
+        if (!first)
+          out += ',';
+        first = false;
+        out += entries[i];
+      }
+      out += ']';
+    }
+    out += tail;
+    return out;
+  }
+};
+
+std::string render_history_entry(const turn& t, std::string_view model_id) {
+  std::string out;
+  size_t estimate = 256 + t.text.size() + t.thinking.size();
+  for (const auto& img : t.images)
+    estimate += 64 + img.data.size();
+  for (const auto& c : t.tool_calls)
+    estimate += 128 + c.input_json.size();
+  for (const auto& o : t.tool_outcomes)
+    estimate += 128 + o.text.size();
+  out.reserve(estimate);
+  if (t.role == role::user)
+    append_user_message(out, {history_user_content(t), &t.images, &t.tool_outcomes, nullptr},
+                        model_id);
+  else
+    append_assistant_message(out, assistant_content(t), t.tool_calls);
+  return out;
 }
 
-std::string render_body(const shaped_conversation& shaped,
-                        std::string_view model_id,
-                        std::string_view conversation_id,
-                        std::string_view profile_arn) {
-  std::string out;
-  out.reserve(estimated_body_size(shaped));
-  out += "{\"conversationState\":{\"agentTaskType\":\"vibe\","
-         "\"chatTriggerType\":\"MANUAL\",";
-  append_string_field(out, "conversationId", conversation_id);
-
+body_parts render_parts(const shaped_conversation& shaped, std::string_view model_id,
+                        std::string_view conversation_id, const build_options& options) {
+  body_parts parts;
   const turn& current = shaped.turns.back();
   std::string current_content = current_user_content(current);
   if (!shaped.current_instruction.empty()) {
     current_content += "\n\n";
     current_content += shaped.current_instruction;
   }
-  out += ",\"currentMessage\":";
-  append_user_message(out,
-                      {current_content, &current.images,
-                       &current.tool_outcomes, &shaped.catalog.tools},
+  size_t head_estimate = 1024 + current_content.size();
+  for (const auto& img : current.images)
+    head_estimate += 64 + img.data.size();
+  for (const auto& o : current.tool_outcomes)
+    head_estimate += 128 + o.text.size();
+  for (const auto& tool : shaped.catalog.tools)
+    head_estimate += 128 + tool.description.size() + tool.schema_json.size();
+  std::string& head = parts.head;
+  head.reserve(head_estimate);
+  head += "{\"conversationState\":{\"agentTaskType\":\"vibe\",\"chatTriggerType\":\"MANUAL\",";
+  append_string_field(head, "conversationId", conversation_id);
+  head += ",\"currentMessage\":";
+  append_user_message(head,
+                      {current_content, &current.images, &current.tool_outcomes,
+                       &shaped.catalog.tools},
                       model_id);
 
+  if (!shaped.system_text.empty()) {
+    parts.system_pair.reserve(shaped.system_text.size() + 256);
+    append_user_message(parts.system_pair, {shaped.system_text}, model_id);
+    parts.system_pair += ',';
+    append_assistant_message(parts.system_pair, system_acknowledgement, {});
+  }
   size_t history_turns = shaped.turns.size() - 1;
-  if (history_turns > 0 || !shaped.system_text.empty()) {
-    out += ",\"history\":[";
-    bool first = true;
-    if (!shaped.system_text.empty()) {
-      append_user_message(out, {shaped.system_text}, model_id);
-      out += ',';
-      append_assistant_message(out, system_acknowledgement, {});
-      first = false;
-    }
-    for (size_t i = 0; i < history_turns; ++i) {
-      const turn& t = shaped.turns[i];
-      if (!first)
-        out += ',';
-      first = false;
-      if (t.role == role::user)
-        append_user_message(out,
-                            {history_user_content(t), &t.images,
-                             &t.tool_outcomes, nullptr},
-                            model_id);
-      else
-        append_assistant_message(out, assistant_content(t), t.tool_calls);
-    }
-    out += ']';
+  parts.entries.reserve(history_turns);
+  for (size_t i = 0; i < history_turns; ++i) {
+    parts.entries.push_back(render_history_entry(shaped.turns[i], model_id));
+    parts.entry_bytes += parts.entries.back().size();
   }
-  out += '}';
-  if (!profile_arn.empty()) {
-    out += ',';
-    append_string_field(out, "profileArn", profile_arn);
+
+  parts.tail = "}";
+  if (!options.profile_arn.empty()) {
+    parts.tail += ',';
+    append_string_field(parts.tail, "profileArn", options.profile_arn);
   }
-  out += '}';
-  return out;
+  parts.tail += '}';
+  return parts;
+}
+
+constexpr std::string_view omitted_turns_note =
+    "[earlier messages omitted to fit Kiro's request size limit]";
+
+/// Shapes the history until the body fits `max_bytes` (see the header):
+/// history images oldest first, then the oldest turns in user+assistant
+/// pairs. Returns whether it fits.
+bool fit_body_size(shaped_conversation& shaped, body_parts& parts, size_t max_bytes,
+                   std::string_view model_id) {
+  if (parts.size() <= max_bytes)
+    return true;
+  std::vector<turn>& turns = shaped.turns;
+  const size_t history_turns = turns.size() - 1;
+  for (size_t i = 0; i < history_turns && parts.size() > max_bytes; ++i) {
+    if (turns[i].images.empty())
+      continue;
+    omit_images(turns[i]);
+    parts.replace_entry(i, render_history_entry(turns[i], model_id));
+  }
+  // The assistant turn the current message's tool results answer stays,
+  // with the user turn before it (history starts with a user turn).
+  const size_t kept_tail = turns.back().tool_outcomes.empty() ? 0 : 2;
+  while (parts.size() > max_bytes && parts.first_entry + kept_tail + 2 <= history_turns) {
+    parts.drop_front_entry(); // user
+    parts.drop_front_entry(); // assistant
+    if (parts.first_entry == history_turns)
+      break;
+    // The new first user turn's tool results answered the dropped assistant.
+    turn& first = turns[parts.first_entry];
+    first.tool_outcomes.clear();
+    if (!first.text.starts_with(omitted_turns_note)) {
+      std::string text(omitted_turns_note);
+      if (!first.text.empty()) {
+        text += "\n\n";
+        text += first.text;
+      }
+      first.text = std::move(text);
+    }
+    parts.replace_entry(parts.first_entry, render_history_entry(first, model_id));
+  }
+  return parts.size() <= max_bytes;
 }
 
 api_error too_long(size_t body_bytes, size_t max_bytes) {
@@ -395,16 +488,11 @@ result<built_request> build_request(const conversation& conv,
   omit_old_images(shaped.turns, options.max_history_images);
   if (auto bad_image = fit_image_limits(shaped.turns))
     return *bad_image;
-  std::string body = render_body(shaped, conv.upstream_model, conversation_id,
-                                 options.profile_arn);
-  if (body.size() > options.max_body_bytes) {
-    omit_old_images(shaped.turns, 0);
-    body = render_body(shaped, conv.upstream_model, conversation_id,
-                       options.profile_arn);
-  }
-  if (body.size() > options.max_body_bytes)
-    return too_long(body.size(), options.max_body_bytes);
-  return built_request{std::move(body), std::move(shaped.catalog.name_map)};
+  body_parts parts =
+      render_parts(shaped, conv.upstream_model, conversation_id, options);
+  if (!fit_body_size(shaped, parts, options.max_body_bytes, conv.upstream_model))
+    return too_long(parts.size(), options.max_body_bytes);
+  return built_request{parts.join(), std::move(shaped.catalog.name_map)};
 }
 
 } // namespace kb::kiro

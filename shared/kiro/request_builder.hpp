@@ -19,6 +19,14 @@
 //   `max_history_images` history user messages; older images become
 //   "[image omitted: <type>]" text. Images over Kiro's limits are handled by
 //   fit_image_limits (image_fit.hpp).
+// - A body over `max_body_bytes` is shaped to fit (fit_body_size): first the
+//   history images go, oldest first, then the oldest history turns, two at a
+//   time so history still starts with a user turn and alternates; the tool
+//   results of a dropped assistant turn go with it, so every result stays
+//   paired with its tool use. The current message and the assistant turn it
+//   answers are never dropped; when even they do not fit, the request is
+//   refused (invalid_request "prompt is too long: ...", the text Claude Code
+//   reacts to by compacting).
 
 #include <string>
 #include <string_view>
@@ -30,15 +38,20 @@
 
 namespace kb::kiro {
 
+/// The largest body Kiro accepts: a binary search in April 2026 found
+/// 4,047,768 bytes pass and 4,048,790 fail with 400 "Input is too long." /
+/// CONTENT_LENGTH_EXCEEDS_THRESHOLD (the limit was ~615 KB before, answered
+/// "Improperly formed request.": jwadow/kiro-gateway #73). The default of the
+/// `kiro.maxRequestBytes` setting.
+inline constexpr size_t default_max_body_bytes = 4'047'768;
+
 struct build_options {
   /// The Kiro conversationId; empty → `conversation_id_for(conversation)`.
   std::string conversation_id;
   /// Sent as top-level "profileArn" only when non-empty (social accounts,
   /// or every account on runtime.kiro.dev).
   std::string profile_arn;
-  /// Kiro answers 400 "Improperly formed request." above ~615 KB; refuse
-  /// with a clear message before that.
-  size_t max_body_bytes = 600000;
+  size_t max_body_bytes = default_max_body_bytes;
   size_t max_tool_description = 10000;
   size_t max_history_images = 5;
   /// Chunked-write guidance on file-writing tools (tool_catalog.hpp).

@@ -150,10 +150,14 @@ void omit_old_images(std::vector<turn>& history_and_current,
       continue;
     if (++users_seen <= keep_last)
       continue;
-    for (const auto& img : t.images)
-      append_joined(t.text, image_placeholder(img.media_type), "\n");
-    t.images.clear();
+    omit_images(t);
   }
+}
+
+void omit_images(turn& t) {
+  for (const auto& img : t.images)
+    append_joined(t.text, image_placeholder(img.media_type), "\n");
+  t.images.clear();
 }
 
 std::string assistant_content(const turn& t) {

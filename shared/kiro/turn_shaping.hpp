@@ -54,6 +54,9 @@ void pair_tool_calls(std::vector<turn>& turns);
 /// "[image omitted: image/png]".
 std::string image_placeholder(std::string_view media_type);
 
+/// Replaces the turn's images by placeholder text, one line each.
+void omit_images(turn& t);
+
 /// Replaces the images of every user turn older than the last
 /// `keep_last` user turns by placeholder text. The last element of
 /// `history_and_current` is the current message and always keeps its images.

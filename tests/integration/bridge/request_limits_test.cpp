@@ -1,5 +1,7 @@
-// Kiro's request limits end to end through kiro-bridge and kiro-sim: image
-// limits on the current turn and in history.
+// Kiro's request limits end to end: a ~2 MB Claude Code request through
+// kiro-bridge and kiro-sim, shaping to the configured kiro.maxRequestBytes,
+// Kiro's own 400 for a body over its limit, image limits on the current turn
+// and in history.
 
 #include <doctest/doctest.h>
 
@@ -95,12 +97,109 @@ struct stack {
   }
 };
 
+json claude_code_fixture() {
+  return json::parse(read_text(std::string{KB_SOURCE_DIR} + "/tests/fixtures/claude-code-request.json"));
+}
+
 json image_block(const std::string& file) {
   return {{"type", "image"},
           {"source", {{"type", "base64"}, {"media_type", "image/png"}, {"data", base64_encode(file)}}}};
 }
 
+/// The real Claude Code request (tests/fixtures) grown into a session of
+/// `rounds` Read calls, each answered with `text_bytes` of file text and a
+/// 1280x800 screenshot of ~`shot_bytes`: the browser-work sessions whose
+/// bodies outgrew 600 KB.
+json claude_code_session(int rounds, size_t text_bytes, size_t shot_bytes) {
+  json body = claude_code_fixture();
+  body["model"] = "claude-sonnet-4-5";
+  json messages = json::array();
+  messages.push_back(body["messages"][0]); // the prompt; the trailing system entry goes last
+  json trailing_system = body["messages"].back();
+  for (int i = 0; i < rounds; ++i) {
+    std::string id = "toolu_01" + std::to_string(1000 + i);
+    messages.push_back({{"role", "assistant"},
+                        {"content",
+                         json::array({{{"type", "text"}, {"text", "Let me look at page " + std::to_string(i)}},
+                                      {{"type", "tool_use"},
+                                       {"id", id},
+                                       {"name", "Read"},
+                                       {"input", {{"file_path", "/tmp/ccap/work/page" + std::to_string(i) + ".png"}}}}})}});
+    messages.push_back(
+      {{"role", "user"},
+       {"content",
+        json::array({{{"type", "tool_result"},
+                      {"tool_use_id", id},
+                      {"content", json::array({{{"type", "text"}, {"text", std::string(text_bytes, 'a' + i % 26)}},
+                                               image_block(png_file(1280, 800, shot_bytes))})}}})}});
+  }
+  messages.push_back({{"role", "assistant"}, {"content", "I have looked at every page."}});
+  messages.push_back({{"role", "user"}, {"content", "Which page shows the login form?"}});
+  messages.push_back(trailing_system);
+  body["messages"] = messages;
+  return body;
+}
+
+/// The size of a recorded body kiro-sim did not keep (it keeps 256 KB).
+int64_t kept_out_bytes(const json& record) {
+  std::smatch m;
+  std::string detail = record["detail"].get<std::string>();
+  if (!std::regex_search(detail, m, std::regex(R"(body of (\d+) bytes not kept)")))
+    return 0;
+  return std::stoll(m[1]);
+}
+
+std::string sse_text(const std::string& body) {
+  std::string text;
+  std::regex delta(R"re("text_delta","text":"([^"]*)")re");
+  for (std::sregex_iterator it(body.begin(), body.end(), delta), end; it != end; ++it)
+    text += (*it)[1];
+  return text;
+}
+
 } // namespace
+
+TEST_CASE("a 2 MB Claude Code session goes to Kiro whole and is answered") {
+  stack s{std::nullopt, std::nullopt}; // today's Kiro on both sides
+  std::string request = claude_code_session(5, 60'000, 250'000).dump();
+  REQUIRE(request.size() > 2'000'000);
+  auto res = s.post(request);
+  REQUIRE(res);
+  CHECK_MESSAGE(res->status == 200, res->body);
+  CHECK(res->body.find("event: message_stop") != std::string::npos);
+  CHECK_FALSE(sse_text(res->body).empty());
+  auto chats = s.chats();
+  REQUIRE(chats.size() == 1);
+  CHECK(chats[0]["verdict"] == "accepted");
+  CHECK(kept_out_bytes(chats[0]) > 1'900'000);
+}
+
+TEST_CASE("a session over kiro.maxRequestBytes is shaped to fit and still answered") {
+  stack s{1'000'000, 1'000'000}; // the test's setting on both sides
+  auto res = s.post(claude_code_session(5, 60'000, 250'000).dump());
+  REQUIRE(res);
+  CHECK_MESSAGE(res->status == 200, res->body);
+  auto chats = s.chats();
+  REQUIRE(chats.size() == 1);
+  CHECK(chats[0]["verdict"] == "accepted");
+  CHECK(kept_out_bytes(chats[0]) <= 1'000'000);
+  CHECK(kept_out_bytes(chats[0]) > 600'000);
+}
+
+TEST_CASE("Kiro's own 400 for a body over its limit reaches the client as prompt is too long") {
+  stack s{1'000'000, std::nullopt}; // Kiro stricter than the bridge's setting
+  auto res = s.post(claude_code_session(5, 60'000, 250'000).dump());
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  auto error = json::parse(res->body)["error"];
+  CHECK(error["type"] == "invalid_request_error");
+  CHECK(error["message"].get<std::string>().starts_with(
+    "prompt is too long: Kiro rejected the input (CONTENT_LENGTH_EXCEEDS_THRESHOLD)"));
+  auto chats = s.chats();
+  REQUIRE(chats.size() == 1);
+  CHECK(chats[0]["verdict"] == "input_too_long");
+  CHECK(chats[0]["reason"] == "body_too_large");
+}
 
 TEST_CASE("an image over Kiro's limits in the current turn is refused before any upstream call") {
   stack s{std::nullopt, std::nullopt};

@@ -1,5 +1,5 @@
-// kiro-sim's answers for Kiro's limits: Kiro's status and text, the precise
-// rule recorded.
+// kiro-sim's answers for the size and image limits: Kiro's status and text,
+// the precise rule recorded, the limit scriptable through /__sim/config.
 
 #include <doctest/doctest.h>
 
@@ -42,6 +42,23 @@ json::object last_record(const simulator& sim) {
 }
 
 } // namespace
+
+TEST_CASE("a body over maxBodyBytes answers 400 Input is too long, the limit set at run time") {
+  auto owner = sim_with_account();
+  auto& sim = *owner;
+  CHECK(json::parse(sim.config().body).at("maxBodyBytes") == 4'047'768);
+  std::string body = text(valid_body());
+  CHECK(sim.generate(chat(body), t0).status == 200);
+  auto configured = sim.configure(R"({"maxBodyBytes":)" + std::to_string(body.size() - 1) + "}");
+  REQUIRE(configured.status == 200);
+  auto a = sim.generate(chat(body), t0);
+  CHECK(a.status == 400);
+  CHECK(json::parse(a.body) ==
+        json::parse(R"({"message":"Input is too long.","reason":"CONTENT_LENGTH_EXCEEDS_THRESHOLD"})"));
+  auto r = last_record(sim);
+  CHECK(r.at("verdict") == "input_too_long");
+  CHECK(r.at("reason") == "body_too_large");
+}
 
 TEST_CASE("an image over a limit answers Kiro's own message") {
   auto owner = sim_with_account();

@@ -43,20 +43,29 @@ TEST_CASE("a body that is not JSON is improperly formed") {
   CHECK(r.reason == "invalid_json");
 }
 
-TEST_CASE("a body above the size limit is rejected before parsing") {
+TEST_CASE("a body above the size limit is input too long, checked before parsing") {
   validation_context ctx;
   ctx.max_body_bytes = 100;
   auto r = validate_request(std::string(101, 'x'), ctx);
-  CHECK(r.outcome == verdict::malformed);
+  CHECK(r.outcome == verdict::input_too_long);
   CHECK(r.reason == "body_too_large");
   CHECK(validate_request(std::string(100, 'x'), ctx).reason == "invalid_json");
 }
 
-TEST_CASE("the default size limit is 615000 bytes") {
-  CHECK(validation_context{}.max_body_bytes == 615'000);
+TEST_CASE("the default size limit is today's Kiro: 4,047,768 bytes pass, one more fails") {
+  CHECK(validation_context{}.max_body_bytes == 4'047'768);
+  validation_context ctx;
+  ctx.max_input_tokens = INT64_MAX;
   auto body = valid_body();
-  current_of(body)["content"] = std::string(615'001, 'a');
-  CHECK(check(body).reason == "body_too_large");
+  current_of(body)["content"] = "";
+  size_t base = text(body).size();
+  current_of(body)["content"] = std::string(4'047'768 - base, 'a');
+  REQUIRE(text(body).size() == 4'047'768);
+  CHECK(check(body, ctx).ok());
+  current_of(body)["content"] = std::string(4'047'769 - base, 'a');
+  auto r = check(body, ctx);
+  CHECK(r.outcome == verdict::input_too_long);
+  CHECK(r.reason == "body_too_large");
 }
 
 TEST_CASE("an estimated input above the token cap is too long") {
