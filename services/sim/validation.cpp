@@ -387,6 +387,14 @@ check check_body(const json::object& root, walk_state& st) {
   if (!non_empty_string_at(*state, "conversationId"))
     return malformed("conversation_id_missing", "conversationId is missing or empty");
   st.summary.conversation_id = string_at(*state, "conversationId")->c_str();
+  // SDK ConversationState.agentContinuationId: a string (kiro.rs sends a
+  // fresh UUID per request).
+  if (auto* continuation = state->if_contains("agentContinuationId")) {
+    if (!continuation->is_string() || continuation->get_string().empty())
+      return malformed("agent_continuation_id_invalid",
+                       "agentContinuationId is not a non-empty string");
+    st.summary.agent_continuation_id = continuation->get_string().c_str();
+  }
   auto* trigger = string_at(*state, "chatTriggerType");
   if (!trigger || (*trigger != "MANUAL" && *trigger != "DIAGNOSTIC" && *trigger != "INLINE_CHAT"))
     return malformed("chat_trigger_type_invalid",

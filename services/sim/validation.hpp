@@ -40,7 +40,8 @@ struct request_summary {
   std::vector<std::string> tool_names;
   size_t history_length = 0;
   bool has_profile_arn = false;
-  size_t image_count = 0; ///< history and current message
+  std::string agent_continuation_id; ///< empty when the body has none
+  size_t image_count = 0;            ///< history and current message
   int64_t estimated_input_tokens = 0;
 };
 

@@ -54,6 +54,7 @@ call_outcome upstream_line::call(dispatch& d) {
     opts.profile_arn = d.creds.profile_arn;
   opts.max_body_bytes = cfg_.max_body_bytes;
   opts.chunked_write_guidance = cfg_.chunked_write_guidance;
+  opts.agent_continuation_id = random_uuid();
   auto built = kiro::build_request(*d.conv, opts);
   if (!built) {
     tell_sink(d.sink, atom::failed::value, d.conv->request_id, built.error());

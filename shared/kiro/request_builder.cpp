@@ -352,7 +352,12 @@ body_parts render_parts(const shaped_conversation& shaped, std::string_view mode
     head_estimate += 128 + tool.description.size() + tool.schema_json.size();
   std::string& head = parts.head;
   head.reserve(head_estimate);
-  head += "{\"conversationState\":{\"agentTaskType\":\"vibe\",\"chatTriggerType\":\"MANUAL\",";
+  head += "{\"conversationState\":{";
+  if (!options.agent_continuation_id.empty()) {
+    append_string_field(head, "agentContinuationId", options.agent_continuation_id);
+    head += ',';
+  }
+  head += "\"agentTaskType\":\"vibe\",\"chatTriggerType\":\"MANUAL\",";
   append_string_field(head, "conversationId", conversation_id);
   head += ",\"currentMessage\":";
   append_user_message(head,

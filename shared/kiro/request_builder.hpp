@@ -48,6 +48,10 @@ inline constexpr size_t default_max_body_bytes = 4'047'768;
 struct build_options {
   /// The Kiro conversationId; empty → `conversation_id_for(conversation)`.
   std::string conversation_id;
+  /// `conversationState.agentContinuationId`, omitted when empty. kiro-cli
+  /// and kiro.rs (converter.rs: `Uuid::new_v4()`) send a fresh UUID with
+  /// every request; the caller makes it.
+  std::string agent_continuation_id;
   /// Sent as top-level "profileArn" only when non-empty (social accounts,
   /// or every account on runtime.kiro.dev).
   std::string profile_arn;

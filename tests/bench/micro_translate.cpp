@@ -96,6 +96,7 @@ measured measure(const std::string& body, size_t max_body_bytes, int batches, in
   conv.upstream_model = "claude-sonnet-4.5";
   kb::kiro::build_options opts;
   opts.conversation_id = "00000000-0000-4000-8000-000000000000";
+  opts.agent_continuation_id = "00000000-0000-4000-8000-000000000001";
   opts.max_body_bytes = max_body_bytes;
   size_t sink = 0;
   m.parse_us = best_microseconds(

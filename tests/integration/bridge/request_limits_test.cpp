@@ -1,7 +1,7 @@
 // Kiro's request limits end to end: a ~2 MB Claude Code request through
 // kiro-bridge and kiro-sim, shaping to the configured kiro.maxRequestBytes,
 // Kiro's own 400 for a body over its limit, image limits on the current turn
-// and in history.
+// and a fresh agentContinuationId per request.
 
 #include <doctest/doctest.h>
 
@@ -230,4 +230,32 @@ TEST_CASE("an image over Kiro's limits in the current turn is refused before any
   CHECK(history[0]["userInputMessage"]["content"] ==
         "What is this?\n[image omitted: image/png: image dimensions exceed max allowed size: 8000 "
         "pixels (the image is 9000x600)]");
+}
+
+TEST_CASE("every request carries a fresh agentContinuationId") {
+  stack s{std::nullopt, std::nullopt};
+  json body = {{"model", "claude-sonnet-4-5"},
+               {"max_tokens", 64},
+               {"metadata", {{"user_id", "user_x_account__session_6f1c0d2e-8b3a-4c5d-9e7f-0a1b2c3d4e5f"}}},
+               {"messages", json::array({{{"role", "user"}, {"content", "hello"}}})}};
+  for (int i = 0; i < 2; ++i) {
+    auto res = s.post(body.dump());
+    REQUIRE(res);
+    CHECK_MESSAGE(res->status == 200, res->body);
+  }
+  auto chats = s.chats();
+  REQUIRE(chats.size() == 2);
+  std::regex uuid4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  std::vector<std::string> ids;
+  for (auto& c : chats) {
+    CHECK(c["verdict"] == "accepted");
+    auto state = c["body"]["conversationState"];
+    REQUIRE(state.contains("agentContinuationId"));
+    ids.push_back(state["agentContinuationId"].get<std::string>());
+    CHECK(std::regex_match(ids.back(), uuid4));
+  }
+  CHECK(ids[0] != ids[1]);
+  // The conversation stays the same while the continuation id changes.
+  CHECK(chats[0]["body"]["conversationState"]["conversationId"] ==
+        chats[1]["body"]["conversationState"]["conversationId"]);
 }

@@ -37,6 +37,15 @@ TEST_CASE("profileArn is sent only when given") {
         "arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK");
 }
 
+TEST_CASE("agentContinuationId is sent when the caller gives one") {
+  auto conv = make_conversation({user_turn("hi")});
+  CHECK_FALSE(state_of(body_of(conv)).as_object().contains("agentContinuationId"));
+  auto options = fixed_options();
+  options.agent_continuation_id = "0c5e4a8b-7f1d-4e2a-9b3c-d4e5f6a7b8c9";
+  CHECK(state_of(body_of(conv, options)).at("agentContinuationId") ==
+        "0c5e4a8b-7f1d-4e2a-9b3c-d4e5f6a7b8c9");
+}
+
 TEST_CASE("without a caller id the conversation id comes from the session") {
   auto conv = make_conversation({user_turn("hi")});
   conv.session_id = "0f2b8c1e-3d4a-4b5c-9d6e-7f8091a2b3c4";

@@ -147,6 +147,7 @@ TEST_CASE("300 random conversations under random size limits: shaped bodies fit 
       continue;
     }
     auto options = fixed_options();
+    options.agent_continuation_id = "9b1c2d3e-4f50-4a6b-8c7d-8e9f0a1b2c3d";
     options.max_body_bytes = 16'384 + generator.pick(whole->body.size() + 1);
     CAPTURE(i);
     CAPTURE(options.max_body_bytes);

@@ -395,3 +395,16 @@ TEST_CASE("an image costs its pixels in the token estimate, not its base64 lengt
   CHECK(image_tokens(1500, 1000) == 2000);
   CHECK(r.summary.estimated_input_tokens < estimate_tokens(without) + 2100);
 }
+
+TEST_CASE("agentContinuationId is recorded, and must be a non-empty string") {
+  auto body = valid_body();
+  CHECK(check(body).summary.agent_continuation_id.empty());
+  state_of(body)["agentContinuationId"] = "3f8d2c1b-0a9e-4d7c-8b6a-5e4f3d2c1b0a";
+  auto r = check(body);
+  CHECK(r.ok());
+  CHECK(r.summary.agent_continuation_id == "3f8d2c1b-0a9e-4d7c-8b6a-5e4f3d2c1b0a");
+  state_of(body)["agentContinuationId"] = 42;
+  expect_malformed(body, "agent_continuation_id_invalid");
+  state_of(body)["agentContinuationId"] = "";
+  expect_malformed(body, "agent_continuation_id_invalid");
+}
