@@ -15,10 +15,14 @@ for tool in podman runc docker-compose debootstrap curl; do
   command -v "$tool" >/dev/null || need+=("$tool")
 done
 command -v netavark >/dev/null || [ -x /usr/lib/podman/netavark ] || need+=(netavark aardvark-dns)
+# netavark sets up container networks by running iptables; without it every
+# `up` fails with "netavark: No such file or directory (os error 2)". podman
+# only suggests iptables, so a minimal machine does not have it.
+command -v iptables >/dev/null || need+=(iptables)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    podman runc docker-compose debootstrap curl netavark aardvark-dns >/dev/null
+    podman runc docker-compose debootstrap curl netavark aardvark-dns iptables >/dev/null
 fi
 
 source "$here/podman-env.sh"
