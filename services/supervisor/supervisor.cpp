@@ -640,6 +640,7 @@ void on_profile(self_ptr self, const std::string& id, bool ok, const std::string
                            "profileArn is required for this request. ListAvailableProfiles: " +
                              text};
   if (ok) {
+    revoke_tickets(self, [&](const std::string& of) { return of == id; }); // creds without it
     slot.creds.profile_arn = text;
     store_credentials(record_of(self, *i), slot.creds);
     KB_INFO("supervisor", "account " << id << ": profile ARN fetched from ListAvailableProfiles");
