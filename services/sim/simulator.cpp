@@ -201,6 +201,14 @@ http_answer simulator::usage_limits(const http_request_view& req, int64_t now) {
            "origin and resourceType are required");
     return a;
   }
+  // kiro.rs PR #168: a Builder ID token with profileArn is refused at
+  // getUsageLimits as at generateAssistantResponse.
+  if (auth.kind == account_kind::builder_id && !req.query_param("profileArn").empty()) {
+    auto a = kiro_answer(invalid_bearer());
+    record(req, "getUsageLimits", now, a, auth.account_id, "bearer_rejected",
+           "profile_arn_with_builder_id");
+    return a;
+  }
   const account_state* acc = accounts_.find(auth.account_id);
   usage_view view{auth.user_id,
                   acc->spec.method == auth_method::social && acc->spec.email.empty()
