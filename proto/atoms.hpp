@@ -21,6 +21,8 @@ using run = caf::atom_constant<caf::atom("run")>;
 using refresh = caf::atom_constant<caf::atom("refresh")>;
 /// supervisor → maintainer: poll an account's usage limits.
 using usage = caf::atom_constant<caf::atom("usage")>;
+/// supervisor → maintainer: an account's profile ARN (ListAvailableProfiles).
+using profiles = caf::atom_constant<caf::atom("profiles")>;
 /// supervisor → persister: write the accounts file.
 using persist = caf::atom_constant<caf::atom("persist")>;
 /// supervisor → itself: timers (tick, refresh timer, queue deadline).

@@ -44,6 +44,11 @@ std::string oidc_error(std::string_view error, std::string_view description) {
   return out;
 }
 
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
 std::optional<json::object> parse_object(std::string_view body) {
   json::error_code ec;
   auto v = json::parse(body, ec);
@@ -72,7 +77,11 @@ result<account_spec> parse_account(const json::value& v) {
   auto client_secret = optional_string(*obj, "clientSecret");
   auto arn = optional_string(*obj, "profileArn");
   auto email = optional_string(*obj, "email");
-  for (auto* r : {&id, &access, &refresh, &method, &client_id, &client_secret, &arn, &email})
+  auto kind = optional_string(*obj, "kind");
+  auto provider = optional_string(*obj, "provider");
+  auto start_url = optional_string(*obj, "startUrl");
+  for (auto* r : {&id, &access, &refresh, &method, &client_id, &client_secret, &arn, &email,
+                  &kind, &provider, &start_url})
     if (!r->ok())
       return r->error();
   auto expires = optional_int(*obj, "accessTokenExpiresInSeconds", 3600);
@@ -87,16 +96,25 @@ result<account_spec> parse_account(const json::value& v) {
     return invalid_request("account `accessToken` is required");
   if (refresh->empty())
     return invalid_request("account `refreshToken` is required");
-  std::string m = *method;
-  std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string m = lowercase(*method);
   if (m.empty())
     spec.method = client_id->empty() ? auth_method::social : auth_method::idc;
   else if (m == "social")
     spec.method = auth_method::social;
-  else if (m == "idc")
+  else if (m == "idc" || m == "builder-id" || m == "enterprise")
     spec.method = auth_method::idc;
   else
-    return invalid_request("account `authMethod` must be social or IdC");
+    return invalid_request("account `authMethod` must be social, IdC, builder-id or enterprise");
+  std::string k = kind->empty() ? m : lowercase(*kind);
+  if (spec.method == auth_method::social)
+    spec.kind = account_kind::social;
+  else if (k == "enterprise" || lowercase(*provider) == "enterprise" ||
+           (!start_url->empty() && *start_url != "https://view.awsapps.com/start"))
+    spec.kind = account_kind::enterprise;
+  else if (k.empty() || k == "idc" || k == "builder-id")
+    spec.kind = account_kind::builder_id;
+  else
+    return invalid_request("account `kind` must be social, builder-id or enterprise");
   if (spec.method == auth_method::idc && (client_id->empty() || client_secret->empty()))
     return invalid_request("an IdC account needs clientId and clientSecret");
   spec.id = std::move(*id);
@@ -104,9 +122,11 @@ result<account_spec> parse_account(const json::value& v) {
   spec.refresh_token = std::move(*refresh);
   spec.client_id = std::move(*client_id);
   spec.client_secret = std::move(*client_secret);
-  spec.profile_arn = arn->empty() && spec.method == auth_method::social
-                         ? std::string(shared_social_profile_arn)
-                         : std::move(*arn);
+  spec.profile_arn = std::move(*arn);
+  if (spec.profile_arn.empty() && spec.kind == account_kind::social)
+    spec.profile_arn = std::string(shared_social_profile_arn);
+  if (spec.profile_arn.empty() && spec.kind == account_kind::enterprise)
+    spec.profile_arn = "arn:aws:codewhisperer:us-east-1:111122223333:profile/SIM" + spec.id;
   spec.email = std::move(*email);
   spec.access_token_expires_in = *expires;
   spec.usage_limit = *limit;
@@ -136,6 +156,25 @@ result<std::vector<account_spec>> parse_accounts(std::string_view json_text) {
     out.push_back(std::move(*one));
   }
   return out;
+}
+
+std::string_view to_string(account_kind k) noexcept {
+  switch (k) {
+  case account_kind::social: return "social";
+  case account_kind::builder_id: return "builder-id";
+  case account_kind::enterprise: return "enterprise";
+  }
+  return "social";
+}
+
+token_reply account_book::list_profiles(const account_state& acc) const {
+  if (acc.spec.kind == account_kind::builder_id) {
+    auto r = builder_id_not_supported();
+    return {r.status, r.body, acc.spec.id};
+  }
+  json::object profile{{"arn", acc.spec.profile_arn}, {"profileName", "kiro-sim-" + acc.spec.id}};
+  json::object out{{"profiles", json::array{profile}}, {"nextToken", nullptr}};
+  return {200, json::serialize(out), acc.spec.id};
 }
 
 std::string_view to_string(auth_failure f) noexcept {

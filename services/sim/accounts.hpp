@@ -17,6 +17,13 @@ namespace kb::sim {
 
 enum class auth_method { social, idc };
 
+/// Kiro's account kinds: a social login, an IdC login through Builder ID,
+/// or through an organisation's Identity Center (enterprise). Builder ID has
+/// no profile (kiro.rs #161/PR #168); an enterprise account has its own.
+enum class account_kind { social, builder_id, enterprise };
+
+std::string_view to_string(account_kind k) noexcept;
+
 /// The profile every social account shares (kiro-protocol.md §1.4).
 inline constexpr std::string_view shared_social_profile_arn =
     "arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK";
@@ -27,6 +34,9 @@ struct account_spec {
   std::string access_token;
   std::string refresh_token;
   auth_method method = auth_method::social;
+  /// `kind` ("social", "builder-id", "enterprise"), else from authMethod,
+  /// `provider` ("Enterprise" as the IDE writes) or `startUrl`.
+  account_kind kind = account_kind::social;
   std::string client_id;
   std::string client_secret;
   std::string profile_arn;
@@ -91,6 +101,9 @@ public:
 
   /// `POST /refreshToken` (social) with its raw body.
   token_reply refresh_social(std::string_view body, int64_t now);
+  /// `POST /ListAvailableProfiles` of an authenticated account.
+  token_reply list_profiles(const account_state& acc) const;
+
   /// `POST /token` (SSO-OIDC CreateToken, IdC) with its raw body.
   token_reply refresh_idc(std::string_view body, int64_t now);
 

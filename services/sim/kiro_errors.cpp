@@ -37,6 +37,19 @@ kiro_reply invalid_bearer() {
           "AccessDeniedException"};
 }
 
+kiro_reply access_denied(std::string_view message) {
+  return {403, kiro_error_body(message, ""), "AccessDeniedException"};
+}
+
+kiro_reply builder_id_not_supported() {
+  return access_denied("AWS Builder ID is not supported for this operation.");
+}
+
+kiro_reply profile_arn_required() {
+  return {400, kiro_error_body("profileArn is required for this request.", ""),
+          "ValidationException"};
+}
+
 kiro_reply suspended(std::string_view user_id) {
   std::string message = "Your User ID (";
   message += user_id;

@@ -21,6 +21,17 @@ kiro_reply invalid_model();
 kiro_reply input_too_long();
 /// 403 `The bearer token included in the request is invalid.`.
 kiro_reply invalid_bearer();
+/// 403 AccessDeniedException with `message` and a null reason: refusals of
+/// the account Kiro gives no reason for ("AWS Builder ID is not supported
+/// for this operation.", "User is not authorized to access this feature.").
+kiro_reply access_denied(std::string_view message);
+/// 403 `AWS Builder ID is not supported for this operation.` (a Builder ID
+/// token at ListAvailableProfiles: Kiro IDE log in kirodotdev/Kiro #5143,
+/// chaogei/Kiro-account-manager #100).
+kiro_reply builder_id_not_supported();
+/// 400 ValidationException `profileArn is required for this request.`
+/// (AIClient-2-API #605, ZyphrZero/kiro.rs #14).
+kiro_reply profile_arn_required();
 /// 403 AccessDeniedException for a suspended user.
 kiro_reply suspended(std::string_view user_id);
 /// 402 MONTHLY_REQUEST_COUNT `You have reached the limit.`.

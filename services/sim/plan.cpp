@@ -228,6 +228,9 @@ response_plan plan_response(const response_spec& spec, const plan_context& ctx) 
   case response_kind::throttle: return error_plan(throttled());
   case response_kind::invalid_bearer: return error_plan(invalid_bearer());
   case response_kind::suspended: return error_plan(suspended(ctx.user_id));
+  case response_kind::access_denied:
+    return error_plan(access_denied(spec.message.empty() ? "User is not authorized to access this feature."
+                                                        : spec.message));
   case response_kind::server_error: return error_plan(high_load());
   case response_kind::input_too_long: return error_plan(input_too_long());
   default: break;

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, response_kind>, 14> kind_names{{
+constexpr std::array<std::pair<std::string_view, response_kind>, 15> kind_names{{
     {"text", response_kind::text},
     {"tool", response_kind::tool},
     {"thinking", response_kind::thinking},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<std::string_view, response_kind>, 14> kind_names{
     {"throttle", response_kind::throttle},
     {"invalid_bearer", response_kind::invalid_bearer},
     {"suspended", response_kind::suspended},
+    {"access_denied", response_kind::access_denied},
     {"server_error", response_kind::server_error},
     {"input_too_long", response_kind::input_too_long},
     {"exception", response_kind::exception},

@@ -23,6 +23,7 @@ enum class response_kind {
   throttle,
   invalid_bearer,
   suspended,
+  access_denied, ///< 403 AccessDeniedException with `message` (an unrecognised refusal)
   server_error,
   input_too_long,
   exception,

@@ -135,6 +135,9 @@ void sim_server::install_routes(httplib::Server& s) {
   s.Get("/getUsageLimits", kiro([this](const http_request_view& v, int64_t now) {
     return sim_.usage_limits(v, now);
   }));
+  s.Post("/ListAvailableProfiles", kiro([this](const http_request_view& v, int64_t now) {
+    return sim_.list_profiles(v, now);
+  }));
   s.Get("/ListAvailableModels", kiro([this](const http_request_view& v, int64_t now) {
     return sim_.list_models(v, now);
   }));

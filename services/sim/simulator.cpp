@@ -74,8 +74,9 @@ simulator::auth_outcome simulator::authenticate(const http_request_view& req, in
   auto result = accounts_.authenticate(token, now);
   if (!result.account)
     return {{}, std::string(to_string(result.failure)), false, {}};
-  return {result.account->spec.id, {}, result.account->spec.method == auth_method::idc,
-          user_id_of(result.account->spec)};
+  const auto& spec = result.account->spec;
+  return {spec.id, {}, spec.method == auth_method::idc, user_id_of(spec), spec.kind,
+          spec.profile_arn};
 }
 
 http_answer simulator::kiro_answer(const kiro_reply& reply) {
@@ -127,12 +128,14 @@ http_answer simulator::generate(const http_request_view& req, int64_t now) {
     return reject(invalid_bearer(), {}, to_string(verdict::bearer_rejected), auth.reason,
                   "the bearer token is not a live access token");
 
-  validation_context ctx{auth.idc, limits_.max_body_bytes, limits_.max_input_tokens};
+  validation_context ctx{auth.kind, auth.profile_arn, limits_.max_body_bytes,
+                         limits_.max_input_tokens};
   auto verdict_ = validate_request(req.body, ctx);
   if (!verdict_.ok()) {
     kiro_reply reply = verdict_.outcome == verdict::invalid_model    ? invalid_model()
                        : verdict_.outcome == verdict::input_too_long  ? input_too_long()
                        : verdict_.outcome == verdict::bearer_rejected ? invalid_bearer()
+                       : verdict_.outcome == verdict::profile_required ? profile_arn_required()
                                                                       : improperly_formed();
     if (!verdict_.kiro_message.empty())
       reply.body = kiro_error_body(verdict_.kiro_message, "");
@@ -198,6 +201,14 @@ http_answer simulator::usage_limits(const http_request_view& req, int64_t now) {
            "origin and resourceType are required");
     return a;
   }
+  // kiro.rs PR #168: a Builder ID token with profileArn is refused at
+  // getUsageLimits as at generateAssistantResponse.
+  if (auth.kind == account_kind::builder_id && !req.query_param("profileArn").empty()) {
+    auto a = kiro_answer(invalid_bearer());
+    record(req, "getUsageLimits", now, a, auth.account_id, "bearer_rejected",
+           "profile_arn_with_builder_id");
+    return a;
+  }
   const account_state* acc = accounts_.find(auth.account_id);
   usage_view view{auth.user_id,
                   acc->spec.method == auth_method::social && acc->spec.email.empty()
@@ -216,6 +227,23 @@ http_answer simulator::list_models(const http_request_view& req, int64_t now) {
                                       : kiro_answer(invalid_bearer());
   record(req, "ListAvailableModels", now, a, auth.account_id,
          auth.reason.empty() ? "" : "bearer_rejected", auth.reason);
+  return a;
+}
+
+http_answer simulator::list_profiles(const http_request_view& req, int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto auth = authenticate(req, now);
+  if (!auth.reason.empty()) {
+    auto a = kiro_answer(invalid_bearer());
+    record(req, "ListAvailableProfiles", now, a, {}, "bearer_rejected", auth.reason);
+    return a;
+  }
+  auto reply = accounts_.list_profiles(*accounts_.find(auth.account_id));
+  auto a = kiro_answer({reply.status, reply.body,
+                        reply.status == 200 ? std::string{} : "AccessDeniedException"});
+  record(req, "ListAvailableProfiles", now, a, auth.account_id,
+         reply.status == 200 ? "" : "access_denied",
+         reply.status == 200 ? "" : "builder_id_has_no_profile");
   return a;
 }
 

@@ -62,6 +62,7 @@ public:
   http_answer refresh_idc(const http_request_view& req, int64_t now);
   http_answer usage_limits(const http_request_view& req, int64_t now);
   http_answer list_models(const http_request_view& req, int64_t now);
+  http_answer list_profiles(const http_request_view& req, int64_t now);
 
   // -- control API (/__sim/...) ---------------------------------------------
   http_answer add_accounts(std::string_view body, int64_t now);
@@ -82,6 +83,8 @@ private:
     std::string reason; ///< empty when authenticated
     bool idc = false;
     std::string user_id;
+    account_kind kind = account_kind::social;
+    std::string profile_arn;
   };
 
   auth_outcome authenticate(const http_request_view& req, int64_t now) const;

@@ -422,6 +422,7 @@ std::string_view to_string(verdict v) noexcept {
   case verdict::invalid_model: return "invalid_model";
   case verdict::input_too_long: return "input_too_long";
   case verdict::bearer_rejected: return "bearer_rejected";
+  case verdict::profile_required: return "profile_required";
   }
   return "unknown";
 }
@@ -472,9 +473,20 @@ validation_result validate_request(std::string_view body, const validation_conte
                                                : "body is not a JSON object"));
   const auto& obj = root.get_object();
   out.summary.has_profile_arn = obj.contains("profileArn");
-  if (ctx.idc_account && out.summary.has_profile_arn)
-    return reject({verdict::bearer_rejected, "profile_arn_with_idc",
-                   "an IdC token was sent together with profileArn"});
+  const auto* arn = obj.if_contains("profileArn");
+  // Builder ID has no profile: an ARN makes Kiro call the bearer invalid
+  // (kiro.rs #161 / PR #168). Enterprise IdC needs its own (AIClient-2-API
+  // #605; another profile's → "Invalid token", nianzs/sub2api #105).
+  if (ctx.kind == account_kind::builder_id && out.summary.has_profile_arn)
+    return reject({verdict::bearer_rejected, "profile_arn_with_builder_id",
+                   "a Builder ID token was sent together with profileArn"});
+  if (ctx.kind == account_kind::enterprise && !out.summary.has_profile_arn)
+    return reject({verdict::profile_required, "profile_arn_missing",
+                   "an enterprise IdC token was sent without profileArn"});
+  if (ctx.kind == account_kind::enterprise &&
+      (!arn->is_string() || arn->get_string() != ctx.profile_arn))
+    return reject({verdict::bearer_rejected, "profile_arn_foreign",
+                   "an enterprise IdC token was sent with another profile's ARN"});
   walk_state st{out.summary, {}, {}, {}};
   if (auto err = check_body(obj, st))
     return reject(std::move(*err));

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "services/sim/accounts.hpp"
+
 namespace kb::sim {
 
 /// What Kiro decides about a generateAssistantResponse body.
@@ -14,7 +16,8 @@ enum class verdict {
   malformed,       ///< 400 Improperly formed request.
   invalid_model,   ///< 400 INVALID_MODEL_ID
   input_too_long,  ///< 400 CONTENT_LENGTH_EXCEEDS_THRESHOLD
-  bearer_rejected, ///< 403 bearer invalid (IdC token sent with profileArn)
+  bearer_rejected, ///< 403 bearer invalid (Builder ID with a profileArn, a foreign ARN)
+  profile_required, ///< 400 `profileArn is required for this request.`
 };
 
 std::string_view to_string(verdict v) noexcept;
@@ -24,7 +27,11 @@ inline constexpr size_t kiro_max_body_bytes = 4'047'768;
 
 /// Facts about the account and the limits in force.
 struct validation_context {
-  bool idc_account = false;
+  /// Which profileArn the account must send: none (Builder ID), its own
+  /// (enterprise), or either (social, whose ARN Kiro does not check).
+  account_kind kind = account_kind::social;
+  std::string profile_arn; ///< the account's own
+
   size_t max_body_bytes = kiro_max_body_bytes;
   int64_t max_input_tokens = 150'000;
 };

@@ -10,6 +10,10 @@ account::credentials credentials_of(const config::account& rec) {
   out.client_id = c.client_id;
   out.client_secret = c.client_secret;
   out.region = c.region;
+  out.auth_region = c.auth_region;
+  out.api_region = c.api_region;
+  out.start_url = c.start_url;
+  out.provider = c.provider;
   out.profile_arn = c.profile_arn;
   out.expires_at_ms = c.expires_at_ms.value_or(0);
   out.method = c.method == config::auth_method::idc ? account::auth_method::idc

@@ -23,6 +23,10 @@ struct maintainer_state {
   maintainer_config cfg;
   std::map<std::string, std::unique_ptr<http_client>> clients;
 
+  std::string api_base(const account::credentials& c) const {
+    return account::api_base_url_for(c, cfg.usage_base_url, cfg.region);
+  }
+
   http_response perform(const account::http_call& call) {
     auto [base, path] = split_url(call.url);
     auto& client = clients[base];
@@ -56,7 +60,8 @@ caf::behavior maintainer_behavior(caf::stateful_actor<maintainer_state>* self,
       auto& st = self->state;
       refresh_outcome out;
       auto call = account::refresh_call(creds, st.cfg.social_refresh_url,
-                                        st.cfg.idc_refresh_url,
+                                        account::idc_refresh_url(creds, st.cfg.idc_refresh_url,
+                                                                 st.cfg.region),
                                         account::machine_id(account_id),
                                         st.cfg.kiro_version);
       auto res = st.perform(call);
@@ -79,7 +84,7 @@ caf::behavior maintainer_behavior(caf::stateful_actor<maintainer_state>* self,
            const account::credentials& creds) -> usage_outcome {
       auto& st = self->state;
       usage_outcome out;
-      auto call = account::usage_call(creds, st.cfg.usage_base_url,
+      auto call = account::usage_call(creds, st.api_base(creds),
                                       account::machine_id(account_id),
                                       st.cfg.kiro_version);
       auto res = st.perform(call);
@@ -97,10 +102,24 @@ caf::behavior maintainer_behavior(caf::stateful_actor<maintainer_state>* self,
       }
       return out;
     },
+    [self](atom::profiles, const std::string& account_id,
+           const account::credentials& creds) -> caf::result<bool, std::string> {
+      auto& st = self->state;
+      auto call = account::profiles_call(creds, st.api_base(creds),
+                                         account::machine_id(account_id),
+                                         st.cfg.kiro_version);
+      auto res = st.perform(call);
+      if (!res.error.empty())
+        return {false, "ListAvailableProfiles failed: " + res.error};
+      auto parsed = account::parse_available_profiles(res.status, res.body);
+      if (auto* arns = std::get_if<std::vector<std::string>>(&parsed))
+        return {true, arns->front()};
+      return {false, std::get<upstream_failure>(parsed).message};
+    },
     [self](atom::models, const std::string& account_id,
            const account::credentials& creds) -> caf::result<bool, std::string> {
       auto& st = self->state;
-      auto call = account::models_call(creds, st.cfg.usage_base_url,
+      auto call = account::models_call(creds, st.api_base(creds),
                                        account::machine_id(account_id),
                                        st.cfg.kiro_version);
       auto res = st.perform(call);

@@ -40,6 +40,8 @@ struct account_slot {
   int64_t usage_due_ms = 0;
   int64_t usage_reset_ms = 0;
   std::vector<uint64_t> refresh_waiters;
+  bool fetching_profile = false;
+  std::vector<uint64_t> profile_waiters; ///< requests waiting for ListAvailableProfiles
   /// Admin `(refresh, id)` callers waiting for the outcome.
   std::vector<caf::response_promise> refresh_promises;
   int64_t last_used_ms = 0;
@@ -58,6 +60,7 @@ struct pending_request {
   int32_t attempts = 0;
   std::vector<std::string> excluded;
   std::vector<std::string> refreshed;
+  std::vector<std::string> profiled; ///< accounts whose profile this request fetched
   std::optional<std::string> pinned; ///< retry this account (after a refresh)
   std::optional<upstream_failure> last_failure;
   bool queued = false;
@@ -430,6 +433,28 @@ void issue_tickets(self_ptr self) {
 /// whose first attempt failed.
 void on_ticket_done(self_ptr self, uint64_t id, call_outcome& o, dispatch* d);
 
+void fetch_profile(self_ptr self, size_t i);
+
+/// Kiro refused the account itself (an unrecognised 401/403, or a
+/// profileArn it cannot have): fail over and park it in `error` with
+/// Kiro's (redacted) message; the pool tries it again once the delay is
+/// over (the retest): 30 s, doubling with each refusal in a row, at most
+/// 30 min.
+pool::failure_verdict deny_account(pool::account_entry& e, const upstream_failure& f,
+                                   int64_t now_ms, bool auto_switch) {
+  e.state = pool::account_state::error;
+  e.consecutive_errors += 1;
+  int shift = std::clamp(e.consecutive_errors - 1, 0, 6);
+  e.available_at_ms = now_ms + std::min<int64_t>(int64_t{30'000} << shift, 1'800'000);
+  e.last_error = "Kiro refused the account (HTTP " + std::to_string(f.http_status) + "): " +
+                 f.message;
+  return {auto_switch ? pool::next_step::retry_other : pool::next_step::fail, true};
+}
+
+bool listed(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
 void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
                 caf::actor worker, call_outcome& o) {
   auto& st = self->state;
@@ -469,15 +494,27 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
                                                << " failed: " << o.failure.message);
       auto reset = slot.usage_reset_ms > t ? slot.usage_reset_ms
                                            : next_month_start_ms(t);
-      bool already = std::find(p.refreshed.begin(), p.refreshed.end(),
-                               account_id) != p.refreshed.end();
-      auto verdict = pool::apply_failure(e, o.failure, t, reset, already,
-                                         st.cfg.auto_switch);
+      bool already = listed(p.refreshed, account_id);
+      p.last_failure = o.failure;
+      if (upstream::is_profile_arn_required(o.failure) && !listed(p.profiled, account_id)) {
+        // An enterprise account without its ARN: ask Kiro for it, retry.
+        p.profiled.push_back(account_id);
+        p.pinned = account_id;
+        slot.profile_waiters.push_back(pid);
+        fetch_profile(self, *i);
+        break;
+      }
+      auto verdict = upstream::is_account_denial(o.failure) ||
+                         upstream::is_profile_arn_required(o.failure)
+                       ? deny_account(e, o.failure, t, st.cfg.auto_switch)
+                       : pool::apply_failure(e, o.failure, t, reset, already,
+                                             st.cfg.auto_switch);
+      if (verdict.account_changed && e.state == pool::account_state::error)
+        KB_WARN("supervisor", "account " << account_id << ": " << e.last_error);
       if (verdict.account_changed)
         report(self, *i);
       if (o.failure.cls == failure_class::quota_exhausted)
         slot.usage_due_ms = t;
-      p.last_failure = o.failure;
       switch (verdict.step) {
         case pool::next_step::retry_other:
           p.excluded.push_back(account_id);
@@ -587,6 +624,58 @@ void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
     release_refresh_waiters(self, *i, false, o.failure);
   }
   drain_queue(self);
+}
+
+/// ListAvailableProfiles answered (`ok`: `text` is the ARN, else why not):
+/// waiting requests retry with the ARN, or fail over from the account.
+void on_profile(self_ptr self, const std::string& id, bool ok, const std::string& text) {
+  auto& st = self->state;
+  auto i = index_of(self, id);
+  if (!i)
+    return;
+  auto& slot = st.slots[*i];
+  auto& e = st.entries[*i];
+  slot.fetching_profile = false;
+  upstream_failure failure{failure_class::bad_request, 400, "",
+                           "profileArn is required for this request. ListAvailableProfiles: " +
+                             text};
+  if (ok) {
+    revoke_tickets(self, [&](const std::string& of) { return of == id; }); // creds without it
+    slot.creds.profile_arn = text;
+    store_credentials(record_of(self, *i), slot.creds);
+    KB_INFO("supervisor", "account " << id << ": profile ARN fetched from ListAvailableProfiles");
+    persist(self);
+  } else {
+    KB_WARN("supervisor", "account " << id << ": no profile ARN: " << text);
+    deny_account(e, failure, now(self), true);
+    report(self, *i);
+  }
+  auto waiters = std::move(slot.profile_waiters);
+  slot.profile_waiters.clear();
+  for (auto pid : waiters) {
+    auto it = st.pending.find(pid);
+    if (it == st.pending.end())
+      continue;
+    if (!ok) {
+      it->second.pinned.reset();
+      it->second.excluded.push_back(id);
+      it->second.last_failure = failure;
+    }
+    start_or_queue(self, pid);
+  }
+  drain_queue(self);
+}
+
+void fetch_profile(self_ptr self, size_t i) {
+  auto& st = self->state;
+  auto& slot = st.slots[i];
+  if (slot.fetching_profile)
+    return;
+  slot.fetching_profile = true;
+  auto id = st.entries[i].id;
+  self->request(st.maintainer, caf::infinite, atom::profiles::value, id, slot.creds)
+    .then([self, id](bool ok, std::string& text) { on_profile(self, id, ok, text); },
+          [self, id](caf::error& err) { on_profile(self, id, false, self->system().render(err)); });
 }
 
 void start_refresh(self_ptr self, size_t i) {

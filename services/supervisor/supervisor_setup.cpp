@@ -36,6 +36,8 @@ supervisor_config make_supervisor_config(const service_config& sc) {
   cfg.maintainer.social_refresh_url = s.kiro.social_refresh_url;
   cfg.maintainer.idc_refresh_url = s.kiro.idc_refresh_url;
   cfg.maintainer.usage_base_url = s.kiro.usage_url;
+  cfg.maintainer.region = s.kiro.region;
+  cfg.worker.region = s.kiro.region;
   cfg.maintainer.kiro_version = s.kiro.kiro_version;
   cfg.maintainer.http = http;
   cfg.maintainer.http.read_timeout_ms = 30000;

@@ -44,14 +44,16 @@ void map_tool_names(std::vector<stream_event>& events,
 
 call_outcome upstream_line::call(dispatch& d) {
   call_outcome out;
+  // The account's own API region (its apiRegion or profile ARN's) picks
+  // the host; the line reconnects when a fetched profile moves it.
+  use_base(account::api_base_url_for(d.creds, cfg_.api_base_url, cfg_.region));
   if (!client_->valid()) {
     out.result = call_result::upstream_failed;
-    out.failure = {failure_class::network, 0, "", "invalid Kiro API URL " + cfg_.api_base_url};
+    out.failure = {failure_class::network, 0, "", "invalid Kiro API URL " + base_url_};
     return out;
   }
   kiro::build_options opts;
-  if (d.creds.method == account::auth_method::social)
-    opts.profile_arn = d.creds.profile_arn;
+  opts.profile_arn = account::profile_arn_for_request(d.creds, base_url_);
   opts.max_body_bytes = cfg_.max_body_bytes;
   opts.chunked_write_guidance = cfg_.chunked_write_guidance;
   opts.agent_continuation_id = random_uuid();
@@ -148,10 +150,17 @@ call_outcome upstream_line::call(dispatch& d) {
   return out;
 }
 
-upstream_line::upstream_line(worker_config cfg) : cfg_(std::move(cfg)) {
-  auto [base, prefix] = split_url(cfg_.api_base_url);
+void upstream_line::use_base(const std::string& url) {
+  if (client_ && url == base_url_)
+    return;
+  base_url_ = url;
+  auto [base, prefix] = split_url(base_url_);
   path_prefix_ = prefix == "/" ? "" : prefix;
   client_ = std::make_unique<http_client>(base, cfg_.http);
+}
+
+upstream_line::upstream_line(worker_config cfg) : cfg_(std::move(cfg)) {
+  use_base(cfg_.api_base_url);
 }
 
 } // namespace kb::sup

@@ -19,6 +19,7 @@ struct call_outcome;
 struct worker_config {
   std::string account_id;
   std::string api_base_url;  ///< e.g. https://q.us-east-1.amazonaws.com
+  std::string region = "us-east-1"; ///< kiro.region (account::api_base_url_for)
   http_client_options http;
   std::string machine_id;
   std::string kiro_version;
@@ -37,8 +38,12 @@ public:
   call_outcome call(dispatch& d);
 
 private:
+  /// Connects to `url` unless already there.
+  void use_base(const std::string& url);
+
   worker_config cfg_;
   std::unique_ptr<http_client> client_;
+  std::string base_url_;
   std::string path_prefix_;
 };
 

@@ -20,13 +20,21 @@ namespace kb::account {
 
 enum class auth_method { social, idc };
 
+/// Kiro's three kinds of account (profiles.cpp says how each is told apart
+/// and which sends a profileArn).
+enum class account_kind { social, builder_id, enterprise };
+
 struct credentials {
   std::string access_token;
   std::string refresh_token;
   std::string client_id;
   std::string client_secret;
-  std::string region;      ///< SSO region for IdC (may differ from the API's)
-  std::string profile_arn; ///< social accounts only
+  std::string region;      ///< the token file's `region` (SSO region for IdC)
+  std::string auth_region; ///< kiro.rs `authRegion`: the refresh region, wins over `region`
+  std::string api_region;  ///< kiro.rs `apiRegion`: the q.{region} API host
+  std::string start_url;   ///< IdC `startUrl` (Builder ID's, or an organisation's)
+  std::string provider;    ///< the IDE's `provider`: BuilderId, Enterprise, Google, ...
+  std::string profile_arn; ///< social and enterprise accounts; never sent for Builder ID
   int64_t expires_at_ms = 0; ///< 0 = unknown
   auth_method method = auth_method::social;
 };
@@ -91,6 +99,56 @@ bool plausible_refresh_token(std::string_view token,
                              size_t min_length = kiro_min_refresh_token_length,
                              std::string* why = nullptr);
 
+// -- account kinds, profiles and regions (profiles.cpp) -------------------------
+
+/// Builder ID's start URL (AIClient kiro-oauth.js, Kiro-Go builderid.go).
+inline constexpr std::string_view builder_id_start_url = "https://view.awsapps.com/start";
+
+/// social for social logins; an IdC account is enterprise when its provider
+/// says so (the IDE writes "Enterprise"; "Internal"/"IAM..." too) or its
+/// startUrl is an organisation's, else Builder ID.
+account_kind kind_of(const credentials& c);
+std::string_view to_string(account_kind k);
+
+/// Whether the API base is the newer `runtime.{region}.kiro.dev` host.
+bool is_runtime_host(std::string_view api_base_url);
+
+/// The profileArn a request of this account carries ("" = none): social and
+/// enterprise accounts send theirs; Builder ID never does on q.* (kiro.rs
+/// #161 / PR #168: 403 bearer invalid), but the runtime host wants one from
+/// every kind (OmniRoute #13192).
+std::string profile_arn_for_request(const credentials& c, std::string_view api_base_url);
+
+/// The region of `arn:aws:codewhisperer:{region}:{account}:profile/{id}`,
+/// or "" when it is not such an ARN.
+std::string region_of_profile_arn(std::string_view arn);
+
+/// Where an IdC account refreshes: `https://oidc.{region}.amazonaws.com/token`
+/// with the account's authRegion, else region (kiro.rs token_manager.rs
+/// effective_auth_region; AIClient idcRegion). A configured URL other than
+/// the default of `configured_region` is an override (tests, proxies) and
+/// is kept as is.
+std::string idc_refresh_url(const credentials& c, std::string_view configured_url,
+                            std::string_view configured_region);
+
+/// The account's API base: `https://q.{region}.amazonaws.com` (or
+/// `https://runtime.{region}.kiro.dev` when that host is configured) with
+/// the account's apiRegion, else its profile ARN's region (eu-central-1
+/// profiles), else the configured one. Any other configured URL is kept.
+std::string api_base_url_for(const credentials& c, std::string_view configured_url,
+                             std::string_view configured_region);
+
+/// POST {base}/ListAvailableProfiles {"maxResults":10}: the account's
+/// profiles (an enterprise account without a profileArn needs one).
+http_call profiles_call(const credentials& c, std::string_view api_base_url,
+                        std::string_view machine_id, std::string_view kiro_version);
+
+/// The ARNs of `{"profiles":[{"arn","profileName"}],"nextToken"}` (some
+/// peers read `profileArn`), in Kiro's order; an empty list is an error
+/// that says the account has no profile.
+std::variant<std::vector<std::string>, upstream_failure>
+parse_available_profiles(int http_status, std::string_view body);
+
 // -- usage --------------------------------------------------------------------
 
 struct usage_limits {
@@ -105,8 +163,8 @@ struct usage_limits {
 };
 
 /// GET {base}/getUsageLimits?origin=AI_EDITOR&resourceType=AGENTIC_REQUEST
-/// &isEmailRequired=true[&profileArn=<urlencoded>] (profileArn for social
-/// accounts only, §1.4).
+/// &isEmailRequired=true[&profileArn=<urlencoded>] (profileArn as
+/// profile_arn_for_request says, §1.4).
 http_call usage_call(const credentials& c, std::string_view api_base_url,
                      std::string_view machine_id, std::string_view kiro_version);
 

@@ -92,10 +92,14 @@ parse_kiro_auth_token_file(std::string_view token_json,
            "\" (expected \"social\" or \"IdC\")";
   c.method = *method;
   c.region = string_field(*token, "region");
-  if (c.method == auth_method::social) {
-    c.profile_arn = string_field(*token, "profileArn");
+  c.auth_region = string_field(*token, "authRegion"); // kiro.rs credentials.rs
+  c.api_region = string_field(*token, "apiRegion");
+  c.start_url = string_field(*token, "startUrl");
+  c.provider = string_field(*token, "provider");
+  // Enterprise IdC needs its profile ARN as much as a social login does.
+  c.profile_arn = string_field(*token, "profileArn");
+  if (c.method == auth_method::social)
     return c;
-  }
   if (auto problem = add_client(c, *token, client_registration_json))
     return std::move(*problem);
   return c;

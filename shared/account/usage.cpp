@@ -102,8 +102,8 @@ http_call usage_call(const credentials& c, std::string_view api_base_url,
     call.url.pop_back();
   call.url += "/getUsageLimits?origin=AI_EDITOR&resourceType=AGENTIC_REQUEST"
               "&isEmailRequired=true";
-  if (c.method == auth_method::social && !c.profile_arn.empty())
-    call.url += "&profileArn=" + url_encode(c.profile_arn);
+  if (auto arn = profile_arn_for_request(c, api_base_url); !arn.empty())
+    call.url += "&profileArn=" + url_encode(arn);
   std::string ide = "KiroIDE-" + std::string{kiro_version} + "-" + std::string{machine_id};
   call.headers = {
     {"Authorization", "Bearer " + c.access_token},

@@ -85,6 +85,9 @@ void read_credentials(reader& r, account_credentials& c) {
   r.read("clientId", c.client_id, true);
   r.read("clientSecret", c.client_secret, true);
   r.read("region", c.region, true);
+  r.read("authRegion", c.auth_region, true);
+  r.read("apiRegion", c.api_region, true);
+  r.read("startUrl", c.start_url, true);
   r.read("provider", c.provider, true);
   r.read("profileArn", c.profile_arn, true);
   c.expires_at_ms = read_time(r, "expiresAt", &c.expires_at_form);
@@ -207,6 +210,9 @@ void write_credentials(ojson& container, const account_credentials& now,
   put_string(container, "clientId", now.client_id, before.client_id);
   put_string(container, "clientSecret", now.client_secret, before.client_secret);
   put_string(container, "region", now.region, before.region);
+  put_string(container, "authRegion", now.auth_region, before.auth_region);
+  put_string(container, "apiRegion", now.api_region, before.api_region);
+  put_string(container, "startUrl", now.start_url, before.start_url);
   bool expiry_changed = now.expires_at_ms != before.expires_at_ms ||
                         now.expires_at_form != before.expires_at_form;
   if (expiry_changed)

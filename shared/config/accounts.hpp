@@ -36,6 +36,11 @@ struct account_credentials {
   std::string client_secret;
   /// SSO-OIDC region for IdC refresh; empty = the configured Kiro region.
   std::string region;
+  /// kiro.rs `authRegion` (refresh region, wins over `region`) and
+  /// `apiRegion` (the q.{region} API host); IdC `startUrl`.
+  std::string auth_region;
+  std::string api_region;
+  std::string start_url;
   std::optional<std::int64_t> expires_at_ms;
   time_form expires_at_form = time_form::epoch_ms;
   /// Given by `authMethod`, else inferred: clientId + clientSecret ⇒ IdC.

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include "shared/common/ascii.hpp"
+#include "shared/common/civil_time.hpp"
 #include "shared/common/redact.hpp"
 
 namespace kb::upstream {
@@ -70,12 +71,29 @@ error_body read_error_body(std::string_view body) {
     out.message = clean_message(body);
     return out;
   }
+  // Kiro's own `{"message","reason","__type"}`, else the wrappers peers
+  // read: `{"error":{"message","reason"|"code","__type"}}` (AIClient
+  // claude-kiro.js error.reason) and the AWS JSON protocol's
+  // `{"Output":{"message","__type"}}`; the first non-empty field wins.
+  std::string message, reason, type;
+  auto take = [&](const json::object& o) {
+    if (message.empty()) message = string_member(o, "message");
+    if (message.empty()) message = string_member(o, "Message");
+    if (reason.empty()) reason = string_member(o, "reason");
+    if (reason.empty()) reason = string_member(o, "code");
+    if (type.empty()) type = string_member(o, "__type");
+  };
   const auto& obj = v.get_object();
-  auto message = string_member(obj, "message");
-  if (message.empty()) message = string_member(obj, "Message");
+  take(obj);
+  for (std::string_view wrapper : {"error", "Error", "Output", "output"}) {
+    auto it = obj.find(wrapper);
+    if (it != obj.end() && it->value().is_object()) take(it->value().get_object());
+    else if (it != obj.end() && it->value().is_string() && message.empty())
+      message = std::string(it->value().get_string());
+  }
   out.message = clean_message(message);
-  out.reason = string_member(obj, "reason");
-  out.type = std::string(short_type(string_member(obj, "__type")));
+  out.reason = reason;
+  out.type = std::string(short_type(type));
   return out;
 }
 
@@ -95,7 +113,9 @@ failure_class classify_access_denied(std::string_view message, std::string_view 
   if (contains_ci(message, "bearer token") || contains_ci(message, "security token") ||
       contains_ci(message, "token is expired") || contains_ci(message, "token has expired"))
     return failure_class::invalid_bearer;
-  if (contains_ci(message, "profileArn") || contains_ci(reason, "FEATURE_NOT_SUPPORTED"))
+  // A request for a feature the account lacks: the request is at fault.
+  // Any other refusal (is_account_denial) is the account's.
+  if (contains_ci(reason, "FEATURE_NOT_SUPPORTED"))
     return failure_class::bad_request;
   if (contains_ci(reason, "TEMPORARILY_SUSPENDED") || contains_ci(message, "suspended") ||
       contains_ci(message, "locked") || contains_ci(message, "disabled") ||
@@ -134,7 +154,47 @@ std::string with_detail(std::string text, const upstream_failure& f) {
   return text;
 }
 
+/// RFC 9110 IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, via the ISO parser.
+std::optional<int64_t> parse_http_date_ms(std::string_view v) {
+  static constexpr std::array<std::string_view, 12> months{
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (v.size() != 29 || v[3] != ',' || v.substr(25) != " GMT") return std::nullopt;
+  auto month = std::find(months.begin(), months.end(), v.substr(8, 3));
+  if (month == months.end()) return std::nullopt;
+  int m = static_cast<int>(month - months.begin()) + 1;
+  const char mm[3] = {static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10), '\0'};
+  std::string iso;
+  iso.append(v.substr(12, 4)).append("-").append(mm).append("-").append(v.substr(5, 2));
+  iso.append("T").append(v.substr(17, 8)).append("Z");
+  return kb::parse_iso8601_ms(iso);
+}
+
 } // namespace
+
+bool is_account_denial(const upstream_failure& f) {
+  if (f.cls != failure_class::bad_request) return false;
+  if (contains_ci(f.reason, "FEATURE_NOT_SUPPORTED")) return false;
+  return f.http_status == 401 || f.http_status == 403 ||
+         equals_ci(f.reason, "AccessDeniedException");
+}
+
+bool is_profile_arn_required(const upstream_failure& f) {
+  return f.http_status == 400 && contains_ci(f.message, "profileArn is required");
+}
+
+std::optional<int64_t> parse_retry_after_ms(std::string_view value, int64_t now_ms) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return max_retry_after_ms;
+    int64_t seconds = std::stoll(std::string(value));
+    return std::min<int64_t>(seconds * 1000, max_retry_after_ms);
+  }
+  auto at = parse_http_date_ms(value);
+  if (!at) return std::nullopt;
+  return std::clamp<int64_t>(*at - now_ms, 0, max_retry_after_ms);
+}
 
 upstream_failure classify_http_failure(int status, std::string_view body) {
   auto parsed = read_error_body(body);
@@ -175,6 +235,15 @@ api_error to_client_error(const upstream_failure& f, int retry_after_seconds) {
               "prompt is too long: Kiro rejected the input (CONTENT_LENGTH_EXCEEDS_THRESHOLD). "
               "Shorten the conversation or compact it and retry."};
     case failure_class::bad_request:
+      if (is_account_denial(f))
+        return {error_kind::overloaded,
+                std::string(no_account) + "Kiro refused the account (HTTP " +
+                  std::to_string(f.http_status) + ")"};
+      if (is_profile_arn_required(f))
+        return {error_kind::overloaded,
+                std::string(no_account) +
+                  "Kiro wants a profileArn the account has none of (enterprise IdC: "
+                  "ListAvailableProfiles found none)"};
       return {error_kind::invalid_request, with_detail("Kiro rejected the request", f)};
     case failure_class::quota_exhausted:
       return {error_kind::rate_limit,

@@ -232,7 +232,7 @@ TEST_CASE("an IdC refresh works and bad grants or clients are refused") {
                              "application/json");
   REQUIRE(with_arn);
   CHECK(with_arn->status == 403);
-  CHECK(f.last_request().at("reason") == "profile_arn_with_idc");
+  CHECK(f.last_request().at("reason") == "profile_arn_with_builder_id");
 
   auto bad_grant = f.cli.Post("/token",
                               R"({"clientId":"client-idc-1","clientSecret":"secret-idc-1",

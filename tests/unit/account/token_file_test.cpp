@@ -93,3 +93,17 @@ TEST_CASE("unusable token files are errors that never contain the tokens") {
   CHECK_FALSE(mentions(bad_time, "secret"));
   CHECK_FALSE(mentions(unknown, "secret"));
 }
+
+TEST_CASE("an enterprise IdC token file keeps its provider, regions, start URL and profileArn") {
+  auto c = creds_of(parse_kiro_auth_token_file(
+    R"({"refreshToken":"aorIDC-ent","authMethod":"IdC","provider":"Enterprise",
+        "region":"us-east-1","authRegion":"eu-west-1","apiRegion":"eu-central-1",
+        "startUrl":"https://d-1234567890.awsapps.com/start",
+        "profileArn":"arn:aws:codewhisperer:eu-central-1:111122223333:profile/X"})",
+    R"({"clientId":"cid","clientSecret":"cs"})"));
+  CHECK(kind_of(c) == account_kind::enterprise);
+  CHECK(c.auth_region == "eu-west-1");
+  CHECK(c.api_region == "eu-central-1");
+  CHECK(c.start_url == "https://d-1234567890.awsapps.com/start");
+  CHECK(c.profile_arn == "arn:aws:codewhisperer:eu-central-1:111122223333:profile/X");
+}

@@ -42,7 +42,7 @@ std::pair<std::string, std::string> through_pipeline(std::string_view claude_bod
   auto built = kiro::build_request(conv, opts);
   REQUIRE_MESSAGE(built.ok(), (built.ok() ? "" : built.error().message));
   sim::validation_context ctx;
-  ctx.idc_account = idc;
+  ctx.kind = idc ? sim::account_kind::builder_id : sim::account_kind::social;
   auto verdict = sim::validate_request(built->body, ctx);
   return {verdict.ok() ? "" : verdict.reason + ": " + verdict.detail, built->body};
 }

@@ -195,3 +195,35 @@ TEST_CASE("replacing an account retires its previous tokens") {
   CHECK(b.authenticate("aoa-social-initial", t0).account == nullptr);
   CHECK(b.authenticate("aoa-social-second", t0).account->spec.id == "s1");
 }
+
+TEST_CASE("accounts model Kiro's three kinds and their profiles") {
+  auto parsed = parse_accounts(R"([
+      {"id":"s","accessToken":"t1","refreshToken":"r1"},
+      {"id":"b","accessToken":"t2","refreshToken":"r2","authMethod":"IdC","clientId":"c","clientSecret":"x"},
+      {"id":"e","accessToken":"t3","refreshToken":"r3","authMethod":"IdC","provider":"Enterprise",
+       "clientId":"c","clientSecret":"x"},
+      {"id":"u","accessToken":"t4","refreshToken":"r4","clientId":"c","clientSecret":"x",
+       "startUrl":"https://d-1234567890.awsapps.com/start"},
+      {"id":"v","accessToken":"t5","refreshToken":"r5","clientId":"c","clientSecret":"x",
+       "startUrl":"https://view.awsapps.com/start"}])");
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->size() == 5);
+  CHECK((*parsed)[0].kind == account_kind::social);
+  CHECK((*parsed)[1].kind == account_kind::builder_id);
+  CHECK((*parsed)[1].profile_arn.empty());
+  CHECK((*parsed)[2].kind == account_kind::enterprise);
+  CHECK((*parsed)[2].profile_arn == "arn:aws:codewhisperer:us-east-1:111122223333:profile/SIMe");
+  CHECK((*parsed)[3].kind == account_kind::enterprise);
+  CHECK((*parsed)[4].kind == account_kind::builder_id);
+
+  account_book b(3);
+  for (auto& spec : *parsed)
+    b.upsert(spec, t0);
+  auto enterprise = b.list_profiles(*b.find("e"));
+  CHECK(enterprise.status == 200);
+  CHECK(json::parse(enterprise.body).at("profiles").at(0).at("arn").as_string() == (*parsed)[2].profile_arn.c_str());
+  auto builder = b.list_profiles(*b.find("b"));
+  CHECK(builder.status == 403);
+  CHECK(builder.body.find("AWS Builder ID is not supported for this operation.") !=
+        std::string::npos);
+}

@@ -104,6 +104,53 @@ TEST_CASE("an IdC account sending profileArn is refused with 403") {
   CHECK(sim.generate(chat(text(body), "token-i1-wxyz"), t0).status == 200);
 }
 
+TEST_CASE("an enterprise account needs its profileArn, which ListAvailableProfiles gives") {
+  simulator sim;
+  REQUIRE_FALSE(sim.load_accounts(R"([{"id":"e1","accessToken":"token-e1","refreshToken":"r",
+      "authMethod":"IdC","provider":"Enterprise","clientId":"c","clientSecret":"s",
+      "profileArn":"arn:aws:codewhisperer:eu-central-1:111122223333:profile/E1"},
+      {"id":"b1","accessToken":"token-b1","refreshToken":"r2","authMethod":"IdC",
+       "clientId":"c2","clientSecret":"s2"}])",
+                                   t0)
+                     .has_value());
+  auto body = valid_body();
+  body.erase("profileArn");
+  auto missing = sim.generate(chat(text(body), "token-e1"), t0);
+  CHECK(missing.status == 400);
+  CHECK(missing.body == R"({"message":"profileArn is required for this request.","reason":null})");
+
+  http_request_view profiles;
+  profiles.method = "POST";
+  profiles.path = "/ListAvailableProfiles";
+  profiles.headers = {{"Authorization", "Bearer token-e1"}};
+  profiles.body = R"({"maxResults":10})";
+  auto listed = sim.list_profiles(profiles, t0);
+  REQUIRE(listed.status == 200);
+  auto arn = json::parse(listed.body).at("profiles").at(0).at("arn");
+  body["profileArn"] = arn;
+  CHECK(sim.generate(chat(text(body), "token-e1"), t0).status == 200);
+
+  profiles.headers = {{"Authorization", "Bearer token-b1"}};
+  CHECK(sim.list_profiles(profiles, t0).status == 403);
+  http_request_view usage;
+  usage.headers = {{"Authorization", "Bearer token-b1"}};
+  usage.query = {{"origin", "AI_EDITOR"}, {"resourceType", "AGENTIC_REQUEST"}};
+  CHECK(sim.usage_limits(usage, t0).status == 200);
+  usage.query["profileArn"] = "arn:aws:codewhisperer:us-east-1:638616132270:profile/AAAACCCCXXXX";
+  CHECK(sim.usage_limits(usage, t0).status == 403);
+}
+
+TEST_CASE("a scripted access_denied is a 403 with the entry's message") {
+  auto owner = make_sim();
+  auto& sim = *owner;
+  REQUIRE(sim.add_script(R"({"response":{"kind":"access_denied",
+      "message":"AWS Builder ID is not supported for this operation."}})").status == 200);
+  auto a = sim.generate(chat(text(valid_body())), t0);
+  CHECK(a.status == 403);
+  CHECK(a.body == R"({"message":"AWS Builder ID is not supported for this operation.","reason":null})");
+  CHECK(sim.generate(chat(text(valid_body())), t0).status == 200);
+}
+
 TEST_CASE("a scripted quota hit is a 402 and leaves the account exhausted") {
   auto owner = make_sim();
   auto& sim = *owner;

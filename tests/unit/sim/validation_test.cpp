@@ -254,15 +254,31 @@ TEST_CASE("an image whose bytes are not base64 is improperly formed") {
   CHECK(check(body).ok());
 }
 
-TEST_CASE("an IdC token sent with profileArn is refused like a bad bearer") {
+TEST_CASE("a Builder ID token sent with profileArn is refused like a bad bearer") {
   validation_context ctx;
-  ctx.idc_account = true;
+  ctx.kind = account_kind::builder_id;
   auto r = check(valid_body(), ctx);
   CHECK(r.outcome == verdict::bearer_rejected);
-  CHECK(r.reason == "profile_arn_with_idc");
+  CHECK(r.reason == "profile_arn_with_builder_id");
   auto body = valid_body();
   body.erase("profileArn");
   CHECK(check(body, ctx).ok());
+}
+
+TEST_CASE("an enterprise IdC token needs its own profileArn") {
+  validation_context ctx;
+  ctx.kind = account_kind::enterprise;
+  auto body = valid_body();
+  ctx.profile_arn = body.at("profileArn").as_string().c_str();
+  CHECK(check(body, ctx).ok());
+  body["profileArn"] = "arn:aws:codewhisperer:us-east-1:111122223333:profile/OTHER";
+  auto foreign = check(body, ctx);
+  CHECK(foreign.outcome == verdict::bearer_rejected);
+  CHECK(foreign.reason == "profile_arn_foreign");
+  body.erase("profileArn");
+  auto missing = check(body, ctx);
+  CHECK(missing.outcome == verdict::profile_required);
+  CHECK(missing.reason == "profile_arn_missing");
 }
 
 TEST_CASE("a social account is accepted with and without profileArn") {

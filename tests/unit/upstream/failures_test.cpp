@@ -21,13 +21,15 @@ TEST_CASE("400 Input is too long is input_too_long and reaches the client as pro
         failure_class::input_too_long);
 }
 
-TEST_CASE("400 profileArn required and Improperly formed request are bad requests with Kiro's message") {
+TEST_CASE("400 profileArn required is the account's problem; Improperly formed request the client's") {
   auto arn = classify_http_failure(400, R"({"message":"profileArn is required for this request.","reason":null})");
   CHECK(arn.cls == failure_class::bad_request);
   CHECK(arn.reason.empty());
+  CHECK(is_profile_arn_required(arn));
+  CHECK_FALSE(is_account_denial(arn));
   auto err = to_client_error(arn);
-  CHECK(err.status() == 400);
-  CHECK(err.message == "Kiro rejected the request: profileArn is required for this request.");
+  CHECK(err.status() == 529);
+  CHECK(err.message.find("profileArn") != std::string::npos);
 
   auto formed = classify_http_failure(400, R"({"message":"Improperly formed request.","reason":null})");
   CHECK(formed.cls == failure_class::bad_request);
@@ -81,6 +83,54 @@ TEST_CASE("other 403s are bad requests, not bearer problems") {
   CHECK(classify_http_failure(403, R"({"message":"Invalid profileArn","reason":null})").cls == failure_class::bad_request);
   CHECK(classify_http_failure(403, R"({"message":"Not allowed","reason":"FEATURE_NOT_SUPPORTED"})").cls == failure_class::bad_request);
   CHECK(classify_http_failure(403, "Forbidden").cls == failure_class::bad_request);
+}
+
+TEST_CASE("an unrecognised 403 is an account denial reaching the client as 529, never Kiro's text") {
+  for (auto body : {R"({"message":"AWS Builder ID is not supported for this operation.","reason":null})",
+                    R"({"message":"User is not authorized to access this feature.","reason":null})",
+                    R"({"message":"Invalid profileArn","reason":null})", "Forbidden"}) {
+    auto f = classify_http_failure(403, body);
+    CHECK(is_account_denial(f));
+    auto err = to_client_error(f);
+    CHECK(err.status() == 529);
+    CHECK(err.message == "No Kiro account could serve the request: Kiro refused the account (HTTP 403)");
+  }
+  auto feature = classify_http_failure(403, R"({"message":"Not allowed","reason":"FEATURE_NOT_SUPPORTED"})");
+  CHECK_FALSE(is_account_denial(feature));
+  CHECK(to_client_error(feature).status() == 400);
+  CHECK_FALSE(is_account_denial(classify_http_failure(400, R"({"message":"Improperly formed request."})")));
+  CHECK_FALSE(is_account_denial(classify_http_failure(403, R"({"message":"The bearer token included in the request is invalid."})")));
+  auto exception = classify_exception("AccessDeniedException", "User is not authorized to access this feature.");
+  CHECK(is_account_denial(exception));
+}
+
+TEST_CASE("nested error bodies are read as peers read them") {
+  auto wrapped = classify_http_failure(
+    429, R"({"error":{"message":"Too many requests","reason":"DAILY_REQUEST_COUNT"}})");
+  CHECK(wrapped.cls == failure_class::throttled);
+  CHECK(wrapped.reason == "DAILY_REQUEST_COUNT");
+  CHECK(wrapped.message == "Too many requests");
+  auto output = classify_http_failure(
+    400, R"({"Output":{"__type":"com.amazon.coral.service#ServiceQuotaExceededException","message":"quota"}})");
+  CHECK(output.cls == failure_class::quota_exhausted);
+  CHECK(output.message == "quota");
+  auto suspended = classify_http_failure(
+    403, R"({"error":{"message":"Account suspended","reason":"TEMPORARILY_SUSPENDED"}})");
+  CHECK(suspended.cls == failure_class::suspended);
+  auto text = classify_http_failure(500, R"({"error":"internal failure"})");
+  CHECK(text.message == "internal failure");
+}
+
+TEST_CASE("Retry-After is read as delta-seconds or an HTTP-date, capped at an hour") {
+  constexpr int64_t now = 784'111'777'000; // Sun, 06 Nov 1994 08:49:37 GMT
+  CHECK(parse_retry_after_ms("120", now) == 120'000);
+  CHECK(parse_retry_after_ms(" 0 ", now) == 0);
+  CHECK(parse_retry_after_ms("Sun, 06 Nov 1994 08:50:07 GMT", now) == 30'000);
+  CHECK(parse_retry_after_ms("Sun, 06 Nov 1994 08:00:00 GMT", now) == 0);
+  CHECK(parse_retry_after_ms("999999", now) == max_retry_after_ms);
+  CHECK_FALSE(parse_retry_after_ms("", now).has_value());
+  CHECK_FALSE(parse_retry_after_ms("-5", now).has_value());
+  CHECK_FALSE(parse_retry_after_ms("soon", now).has_value());
 }
 
 TEST_CASE("429 answers are throttled and reach the client with retry-after") {
