@@ -161,7 +161,8 @@ void describe_bridge_metrics(registry& r) {
   using namespace names;
   r.describe(requests, kind::counter, "Claude API requests by route, status and Kiro model.");
   r.describe(request_duration, kind::histogram, "Claude API request latency by route.");
-  r.describe(tokens, kind::counter, "Tokens by direction (input/output) and Kiro model.");
+  r.describe(tokens, kind::counter,
+             "Tokens by direction (input, output, cache_read, cache_write) and Kiro model.");
   r.describe(upstream_errors, kind::counter, "Failed requests by Anthropic error class.");
   r.describe(accounts, kind::gauge, "Accounts by state.");
   r.describe(account_state, kind::gauge, "1 for each account's current state.");
@@ -173,6 +174,11 @@ void describe_bridge_metrics(registry& r) {
   r.describe(queue_depth, kind::gauge, "Requests waiting for a free account worker.");
   r.describe(pending_requests, kind::gauge, "Requests the supervisor is handling.");
   r.describe(upstream_in_flight, kind::gauge, "Upstream calls in flight, all accounts.");
+  r.describe(tool_calls_truncated, kind::counter,
+             "Tool calls Kiro cut before their arguments ended, by Kiro model.");
+  r.describe(upstream_references, kind::counter,
+             "Citations and code references Kiro sent, by kind (citation/code_reference).");
+  r.describe(credits, kind::counter, "Kiro credits charged (meteringEvent), by Kiro model.");
 }
 
 registry& global() {

@@ -89,6 +89,9 @@ inline constexpr const char* account_in_flight = "kiro_bridge_account_in_flight"
 inline constexpr const char* queue_depth = "kiro_bridge_queue_depth";
 inline constexpr const char* pending_requests = "kiro_bridge_pending_requests";
 inline constexpr const char* upstream_in_flight = "kiro_bridge_upstream_in_flight";
+inline constexpr const char* tool_calls_truncated = "kiro_bridge_tool_calls_truncated_total";
+inline constexpr const char* upstream_references = "kiro_bridge_upstream_references_total";
+inline constexpr const char* credits = "kiro_bridge_credits_total";
 } // namespace names
 
 /// Declares every family above with its type and help text.

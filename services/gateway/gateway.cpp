@@ -139,7 +139,39 @@ struct reply_session {
           static_cast<double>(in));
     m.add(metrics::names::tokens, {{"direction", "output"}, {"model", upstream_model}},
           static_cast<double>(out_tokens));
+    // What Kiro reported beside the answer (kept per request for usage
+    // accounting: the log line carries it).
+    auto cache_read = assembler.cache_read_tokens();
+    auto cache_write = assembler.cache_write_tokens();
+    if (cache_read > 0)
+      m.add(metrics::names::tokens, {{"direction", "cache_read"}, {"model", upstream_model}},
+            static_cast<double>(cache_read));
+    if (cache_write > 0)
+      m.add(metrics::names::tokens, {{"direction", "cache_write"}, {"model", upstream_model}},
+            static_cast<double>(cache_write));
+    if (auto cut = assembler.truncated_tool_calls())
+      m.add(metrics::names::tool_calls_truncated, {{"model", upstream_model}},
+            static_cast<double>(cut));
+    if (auto n = assembler.citations())
+      m.add(metrics::names::upstream_references, {{"kind", "citation"}}, static_cast<double>(n));
+    if (auto n = assembler.code_references())
+      m.add(metrics::names::upstream_references, {{"kind", "code_reference"}},
+            static_cast<double>(n));
+    if (assembler.credits() > 0)
+      m.add(metrics::names::credits, {{"model", upstream_model}}, assembler.credits());
     std::string detail = "in=" + std::to_string(in) + " out=" + std::to_string(out_tokens);
+    if (cache_read > 0 || cache_write > 0)
+      detail += " cache_read=" + std::to_string(cache_read) +
+                " cache_write=" + std::to_string(cache_write);
+    if (!assembler.real_usage())
+      detail += " usage=estimated";
+    if (assembler.credits() > 0) {
+      std::ostringstream credits;
+      credits << assembler.credits();
+      detail += " credits=" + credits.str();
+    }
+    if (auto cut = assembler.truncated_tool_calls())
+      detail += " tool_calls_cut=" + std::to_string(cut);
     if (error) {
       auto err = api_error{*error, {}};
       m.add(metrics::names::upstream_errors, {{"type", err.type()}});

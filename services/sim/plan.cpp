@@ -47,13 +47,24 @@ public:
     }
   }
 
-  /// Emits the tool's fragments; with `cut`, only the first half and no stop.
-  void tool(const scripted_tool& t, size_t index, bool cut) {
+  /// Emits the tool's fragments; with `cut`, only the first half and no
+  /// stop. Arguments over the spec's tool input limit are cut there as Kiro
+  /// cuts them: no stop event. Returns whether the call was cut (then the
+  /// stream ends: nothing follows a cut in Kiro's answer).
+  bool tool(const scripted_tool& t, size_t index, bool cut) {
     const std::string id =
         "tooluse_" + pseudo_random_base62(ctx_.seed, ctx_.sequence * 64 + index, 22);
     std::string_view input = t.input_json;
     if (cut)
       input = input.substr(0, std::max<size_t>(1, input.size() / 2));
+    const auto limit = static_cast<size_t>(std::max<int64_t>(1, spec_.tool_input_limit_bytes));
+    if (input.size() > limit) {
+      size_t end = limit;
+      while (end > 0 && is_continuation(input[end]))
+        --end;
+      input = input.substr(0, end);
+      cut = true;
+    }
     int n = t.fragments > 0 ? t.fragments
                             : default_pieces(input, bytes_per_default_fragment, max_default_fragments);
     auto fragments = split_text(input, n);
@@ -63,10 +74,43 @@ public:
       output_bytes_ += fragments[i].size();
       push(tool_use_event(t.name, id, fragments[i], !cut && i + 1 == fragments.size()));
     }
+    return cut;
   }
 
+  /// reasoningContentEvent frames: redacted content first, then the text
+  /// in chunks, the last one carrying the signature.
+  void reasoning(std::string_view thinking, int chunks) {
+    if (!spec_.redacted_content.empty())
+      push(reasoning_event({}, {}, spec_.redacted_content));
+    const std::string signature = spec_.signature.empty()
+                                      ? "sim-sig-" + pseudo_random_base62(ctx_.seed, ctx_.sequence, 40)
+                                      : spec_.signature;
+    auto pieces = split_text(thinking, chunks > 0 ? chunks
+                                                  : default_pieces(thinking, chars_per_default_chunk,
+                                                                   max_default_chunks));
+    if (pieces.empty())
+      pieces.emplace_back();
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      output_bytes_ += pieces[i].size();
+      push(reasoning_event(pieces[i], i + 1 == pieces.size() ? signature : "", {}));
+    }
+  }
+
+  /// What follows the content, in this order: citations, code references,
+  /// token usage, the stop event, metering, context usage.
   void finish() {
-    steps_.push_back({0, metering_event(credits_for(ctx_.estimated_input_tokens, output_bytes_))});
+    for (int i = 0; i < spec_.citations; ++i)
+      push(citation_event(i));
+    if (spec_.code_references > 0)
+      push(code_reference_event(spec_.code_references));
+    if (spec_.token_usage)
+      push(metadata_event(*spec_.token_usage));
+    if (!spec_.stop_reason.empty())
+      push(message_stop_event(spec_.stop_reason));
+    if (spec_.metering)
+      steps_.push_back({0, metering_event(spec_.credits ? *spec_.credits
+                                                        : credits_for(ctx_.estimated_input_tokens,
+                                                                      output_bytes_))});
     steps_.push_back(
         {0, context_usage_event(context_usage_percentage(ctx_.estimated_input_tokens))});
   }
@@ -213,6 +257,77 @@ std::string metering_event(double credits) {
           "}");
 }
 
+std::string reasoning_event(std::string_view text, std::string_view signature,
+                            std::string_view redacted_content) {
+  std::string payload;
+  auto field = [&](std::string_view key, std::string_view value) {
+    if (value.empty())
+      return;
+    payload += payload.empty() ? "{\"" : ",\"";
+    payload += key;
+    payload += "\":";
+    append_json_string(payload, value);
+  };
+  field("text", text);
+  field("signature", signature);
+  field("redactedContent", redacted_content);
+  payload += payload.empty() ? "{}" : "}";
+  return eventstream::encode_event("reasoningContentEvent", payload);
+}
+
+std::string metadata_event(const scripted_token_usage& usage) {
+  const int64_t total = usage.uncached_input_tokens + usage.output_tokens +
+                        usage.cache_read_input_tokens.value_or(0) +
+                        usage.cache_write_input_tokens.value_or(0);
+  std::string payload = "{\"tokenUsage\":{\"uncachedInputTokens\":" +
+                        std::to_string(usage.uncached_input_tokens) +
+                        ",\"outputTokens\":" + std::to_string(usage.output_tokens) +
+                        ",\"totalTokens\":" + std::to_string(total);
+  if (usage.cache_read_input_tokens)
+    payload += ",\"cacheReadInputTokens\":" + std::to_string(*usage.cache_read_input_tokens);
+  if (usage.cache_write_input_tokens)
+    payload += ",\"cacheWriteInputTokens\":" + std::to_string(*usage.cache_write_input_tokens);
+  payload += "}}";
+  return eventstream::encode_event("metadataEvent", payload);
+}
+
+std::string message_stop_event(std::string_view stop_reason) {
+  std::string payload = "{\"stopReason\":";
+  append_json_string(payload, stop_reason);
+  payload += '}';
+  return eventstream::encode_event("messageStopEvent", payload);
+}
+
+std::string invalid_state_event(std::string_view reason, std::string_view message) {
+  std::string payload = "{\"reason\":";
+  append_json_string(payload, reason);
+  payload += ",\"message\":";
+  append_json_string(payload, message);
+  payload += '}';
+  return eventstream::encode_event("invalidStateEvent", payload);
+}
+
+std::string citation_event(int index) {
+  return eventstream::encode_event(
+      "citationEvent", "{\"target\":{\"location\":" + std::to_string(index) +
+                           "},\"citationText\":\"kiro-sim\",\"citationLink\":"
+                           "\"https://kiro-sim.invalid/cite/" +
+                           std::to_string(index) + "\"}");
+}
+
+std::string code_reference_event(int references) {
+  std::string payload = "{\"references\":[";
+  for (int i = 0; i < references; ++i) {
+    if (i > 0)
+      payload += ',';
+    payload += "{\"licenseName\":\"MIT\",\"repository\":\"kiro-sim/example\",\"url\":"
+               "\"https://kiro-sim.invalid/ref/" +
+               std::to_string(i) + "\"}";
+  }
+  payload += "]}";
+  return eventstream::encode_event("codeReferenceEvent", payload);
+}
+
 std::string context_usage_event(double percentage) {
   return eventstream::encode_event(
       "contextUsageEvent", "{\"contextUsagePercentage\":" + format_decimal(percentage, 4) + "}");
@@ -245,13 +360,32 @@ response_plan plan_response(const response_spec& spec, const plan_context& ctx) 
     out.text(text_or(spec.text, ctx.default_text), spec.chunks);
     out.finish();
     break;
-  case response_kind::tool:
+  case response_kind::tool: {
     out.text(spec.text, spec.chunks);
-    for (size_t i = 0; i < spec.tools.size(); ++i)
-      out.tool(spec.tools[i], i, false);
+    bool cut = false;
+    for (size_t i = 0; i < spec.tools.size() && !cut; ++i)
+      cut = out.tool(spec.tools[i], i, false);
+    if (cut)
+      break;
     out.text(spec.then_text, spec.chunks);
     out.finish();
     break;
+  }
+  case response_kind::reasoning:
+    out.reasoning(spec.thinking, spec.chunks);
+    out.text(spec.text, spec.chunks);
+    out.finish();
+    break;
+  case response_kind::invalid_state: {
+    auto chunks = split_text(text_or(spec.text, ctx.default_text),
+                             spec.chunks > 0 ? spec.chunks : max_default_chunks);
+    const size_t emitted = std::min(chunks.size(), static_cast<size_t>(spec.after_chunks));
+    for (size_t i = 0; i < emitted; ++i)
+      out.raw(assistant_event(chunks[i]));
+    out.raw(invalid_state_event(spec.invalid_state_reason,
+                                text_or(spec.message, "The conversation is in an invalid state.")));
+    break;
+  }
   case response_kind::thinking:
     out.text("<thinking>\n" + spec.thinking + "\n</thinking>\n\n" + spec.text, spec.chunks);
     out.finish();

@@ -71,5 +71,12 @@ std::string tool_use_event(std::string_view name, std::string_view tool_use_id,
                            std::string_view input_fragment, bool stop);
 std::string metering_event(double credits);
 std::string context_usage_event(double percentage);
+std::string reasoning_event(std::string_view text, std::string_view signature,
+                            std::string_view redacted_content);
+std::string metadata_event(const scripted_token_usage& usage);
+std::string message_stop_event(std::string_view stop_reason);
+std::string invalid_state_event(std::string_view reason, std::string_view message);
+std::string citation_event(int index);
+std::string code_reference_event(int references);
 
 } // namespace kb::sim

@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, response_kind>, 15> kind_names{{
+constexpr std::array<std::pair<std::string_view, response_kind>, 17> kind_names{{
     {"text", response_kind::text},
     {"tool", response_kind::tool},
     {"thinking", response_kind::thinking},
@@ -28,6 +28,8 @@ constexpr std::array<std::pair<std::string_view, response_kind>, 15> kind_names{
     {"drop", response_kind::drop},
     {"slow", response_kind::slow},
     {"cut_tool", response_kind::cut_tool},
+    {"reasoning", response_kind::reasoning},
+    {"invalid_state", response_kind::invalid_state},
 }};
 
 api_error field_error(std::string_view key, std::string_view expected) {
@@ -104,6 +106,27 @@ result<scripted_tool> parse_tool(const json::object& obj) {
   return tool;
 }
 
+result<scripted_token_usage> parse_token_usage(const json::value& v) {
+  if (!v.is_object())
+    return field_error("tokenUsage", "an object");
+  const auto& obj = v.get_object();
+  scripted_token_usage usage;
+  if (auto err = read_int(obj, "uncachedInputTokens", usage.uncached_input_tokens, 0))
+    return *err;
+  if (auto err = read_int(obj, "outputTokens", usage.output_tokens, 0))
+    return *err;
+  for (auto [key, out] : {std::pair{"cacheReadInputTokens", &usage.cache_read_input_tokens},
+                          std::pair{"cacheWriteInputTokens", &usage.cache_write_input_tokens}}) {
+    if (!obj.contains(key))
+      continue;
+    int64_t n = 0;
+    if (auto err = read_int(obj, key, n, 0))
+      return *err;
+    *out = n;
+  }
+  return usage;
+}
+
 } // namespace
 
 std::string_view to_string(response_kind k) noexcept {
@@ -132,7 +155,11 @@ result<response_spec> parse_response(const json::value& v) {
   for (auto [key, out] : {std::pair{"text", &spec.text}, std::pair{"thinking", &spec.thinking},
                           std::pair{"thenText", &spec.then_text},
                           std::pair{"exceptionType", &spec.exception_type},
-                          std::pair{"message", &spec.message}})
+                          std::pair{"message", &spec.message},
+                          std::pair{"signature", &spec.signature},
+                          std::pair{"redactedContent", &spec.redacted_content},
+                          std::pair{"reason", &spec.invalid_state_reason},
+                          std::pair{"stopReason", &spec.stop_reason}})
     if (auto err = read_string(*obj, key, *out))
       return *err;
   for (auto [key, out] : {std::pair{"chunks", &spec.chunks}})
@@ -140,11 +167,31 @@ result<response_spec> parse_response(const json::value& v) {
       return *err;
   for (auto [key, out] : {std::pair{"chunkDelayMs", &spec.chunk_delay_ms},
                           std::pair{"firstByteDelayMs", &spec.first_byte_delay_ms},
-                          std::pair{"afterChunks", &spec.after_chunks}})
+                          std::pair{"afterChunks", &spec.after_chunks},
+                          std::pair{"citations", &spec.citations},
+                          std::pair{"codeReferences", &spec.code_references}})
     if (auto err = read_int(*obj, key, *out, 0))
       return *err;
   if (auto err = read_int(*obj, "afterBytes", spec.after_bytes, 0))
     return *err;
+  if (auto err = read_int(*obj, "toolInputLimitBytes", spec.tool_input_limit_bytes, 1))
+    return *err;
+  if (auto* usage = obj->if_contains("tokenUsage"); usage && !usage->is_null()) {
+    auto parsed = parse_token_usage(*usage);
+    if (!parsed)
+      return parsed.error();
+    spec.token_usage = *parsed;
+  }
+  if (auto* metering = obj->if_contains("metering"); metering && !metering->is_null()) {
+    if (!metering->is_bool())
+      return field_error("metering", "a boolean");
+    spec.metering = metering->get_bool();
+  }
+  if (auto* credits = obj->if_contains("credits"); credits && !credits->is_null()) {
+    if (!credits->is_number() || credits->to_number<double>() < 0)
+      return field_error("credits", "a non-negative number");
+    spec.credits = credits->to_number<double>();
+  }
   if (auto* tools = obj->if_contains("tools"); tools && !tools->is_null()) {
     if (!tools->is_array())
       return field_error("tools", "an array");

@@ -30,6 +30,21 @@ enum class response_kind {
   drop,
   slow,
   cut_tool,
+  reasoning,     ///< reasoningContentEvent frames, then text
+  invalid_state, ///< text chunks, then an invalidStateEvent
+};
+
+/// Kiro cuts a tool call's arguments after about this many bytes and sends
+/// no stop event (jwadow/kiro-gateway docs/superpowers/specs/
+/// 2026-05-13--tool-call-size-guard.md: "a hard ~9KB limit").
+inline constexpr int64_t kiro_tool_input_limit_bytes = 9216;
+
+/// SDK TokenUsage, as a metadataEvent carries it.
+struct scripted_token_usage {
+  int64_t uncached_input_tokens = 0;
+  int64_t output_tokens = 0;
+  std::optional<int64_t> cache_read_input_tokens;
+  std::optional<int64_t> cache_write_input_tokens;
 };
 
 std::string_view to_string(response_kind k) noexcept;
@@ -54,6 +69,20 @@ struct response_spec {
   std::string message;
   int after_chunks = 0;
   int64_t after_bytes = 0;
+  // kind reasoning
+  std::string signature;        ///< "" = a deterministic one
+  std::string redacted_content; ///< base64; sent as its own event first
+  // kind invalid_state
+  std::string invalid_state_reason = "INVALID_TASK_ASSIST_PLAN";
+  // Events any streamed answer may add, in Kiro's order after the content.
+  int citations = 0;       ///< citationEvent frames
+  int code_references = 0; ///< references in one codeReferenceEvent
+  std::optional<scripted_token_usage> token_usage; ///< a metadataEvent
+  std::string stop_reason; ///< a messageStopEvent {stopReason}
+  bool metering = true;    ///< the meteringEvent
+  std::optional<double> credits; ///< its usage (default: from the sizes)
+  /// A tool call's arguments beyond this are cut and the stream ends there.
+  int64_t tool_input_limit_bytes = kiro_tool_input_limit_bytes;
 };
 
 struct script_match {

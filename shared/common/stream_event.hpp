@@ -15,6 +15,12 @@ enum class stream_event_kind : uint8_t {
   context_usage, ///< `value` = contextUsagePercentage
   metering,      ///< `value` = credits charged
   exception,     ///< upstream exception frame mid-stream (`name` = exception type, `text` = message)
+  reasoning,           ///< native thinking text (`text`)
+  reasoning_signature, ///< signature of the native thinking so far (`text`)
+  redacted_reasoning,  ///< redacted thinking (`text` = the opaque data, base64)
+  token_usage,   ///< one real token count: `name` = Claude usage field, `value` = tokens
+  stop_reason,   ///< the upstream's stop reason as sent (`text`, e.g. "content_filtered")
+  reference,     ///< citations/code references (`name` = "citation" | "code_reference", `value` = count)
 };
 
 struct stream_event {

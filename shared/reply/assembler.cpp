@@ -1,6 +1,7 @@
 #include "shared/reply/assembler.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "shared/reply/json_object.hpp"
@@ -10,6 +11,34 @@ namespace kb::reply {
 namespace {
 
 constexpr std::string_view content_length_exception = "ContentLengthExceededException";
+
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+/// Kiro's stop reasons in the spellings peers have seen (Bedrock's
+/// snake_case, camelCase, upper case).
+bool same_reason(std::string_view got, std::string_view snake) {
+  std::string folded;
+  for (char c : got)
+    if (c != '_') folded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string want;
+  for (char c : snake)
+    if (c != '_') want += c;
+  return folded == want;
+}
+
+/// What the client reads where a cut tool call would have been.
+std::string cut_tool_note(std::string_view name, size_t bytes) {
+  std::string note = "[The call of tool `";
+  note += name.empty() ? std::string_view("(unnamed)") : name;
+  note += "` was cut off by the upstream service after ";
+  note += std::to_string(bytes);
+  note += " bytes of arguments, so it was not made. Kiro ends tool-call arguments at about "
+          "9 KB: send large content in parts of at most ~7 KB (for a file, write the first "
+          "~150 lines, then add the rest with further edit calls).]";
+  return note;
+}
 
 } // namespace
 
@@ -24,12 +53,20 @@ claude_sink& assembler::sink() noexcept {
 }
 
 std::string assembler::begin() {
-  if (!options_.stream) return {};
-  sse_.message_start(options_.message_id, options_.model, options_.input_tokens_estimate);
-  return sse_.take();
+  begun_ = true;
+  return {};
 }
 
-std::string assembler::ping() const { return sse_writer::ping(); }
+void assembler::start_message() {
+  if (message_started_ || !options_.stream) return;
+  message_started_ = true;
+  sse_.message_start(options_.message_id, options_.model, usage());
+}
+
+std::string assembler::ping() {
+  if (begun_ && !finished_) start_message();
+  return sse_.take() + sse_writer::ping();
+}
 
 std::string assembler::on_event(const stream_event& event) {
   if (finished_) return {};
@@ -51,8 +88,67 @@ std::string assembler::on_event(const stream_event& event) {
     case stream_event_kind::exception:
       if (!stopped_) handle_exception(event);
       break;
+    case stream_event_kind::reasoning:
+    case stream_event_kind::reasoning_signature:
+    case stream_event_kind::redacted_reasoning:
+      if (!stopped_) handle_reasoning(event);
+      break;
+    case stream_event_kind::token_usage:
+      handle_usage(event);
+      break;
+    case stream_event_kind::stop_reason:
+      handle_stop_reason(event.text);
+      break;
+    case stream_event_kind::reference:
+      if (event.name == "citation") citations_ += static_cast<size_t>(std::max(0.0, event.value));
+      else code_references_ += static_cast<size_t>(std::max(0.0, event.value));
+      break;
   }
   return sse_.take();
+}
+
+void assembler::handle_usage(const stream_event& event) {
+  if (!std::isfinite(event.value) || event.value < 0) return;
+  auto n = static_cast<int64_t>(std::min(event.value, 1e12));
+  if (event.name == "input_tokens") real_input_ = n;
+  else if (event.name == "output_tokens") real_output_ = n;
+  else if (event.name == "cache_read_input_tokens") cache_read_ = n;
+  else if (event.name == "cache_creation_input_tokens") cache_write_ = n;
+}
+
+void assembler::handle_stop_reason(std::string_view reason) {
+  if (same_reason(reason, "max_tokens") || same_reason(reason, "length"))
+    upstream_max_tokens_ = true;
+  else if (same_reason(reason, "content_filtered") || same_reason(reason, "guardrail_intervened"))
+    refusal_ = true;
+}
+
+void assembler::handle_reasoning(const stream_event& event) {
+  // The client did not ask for thinking: Kiro's reasoning is not its answer.
+  if (!options_.parse_thinking) {
+    if (event.kind == stream_event_kind::reasoning) thinking_tokens_.feed(event.text);
+    return;
+  }
+  if (event.kind == stream_event_kind::reasoning_signature) {
+    native_signature_ = event.text;
+    return;
+  }
+  if (open_kind_ != block_kind::thinking) {
+    flush_text(); // text held so far goes before the thinking
+    if (stop_.matched()) return;
+  }
+  native_thinking_ = true;
+  if (event.kind == stream_event_kind::redacted_reasoning) {
+    close_block();
+    start_message();
+    sink().redacted_block(next_index_++, event.text);
+    ++thinking_blocks_;
+    return;
+  }
+  if (open_kind_ != block_kind::thinking) open_block(block_kind::thinking);
+  sink().delta(next_index_ - 1, delta_kind::thinking, event.text);
+  thinking_hash_.feed(event.text);
+  thinking_tokens_.feed(event.text);
 }
 
 void assembler::handle_exception(const stream_event& event) {
@@ -78,7 +174,7 @@ void assembler::handle_text(std::string_view chunk) {
 
 void assembler::feed_text(std::string_view text) {
   if (text.empty()) return;
-  if (options_.parse_thinking && !thinking_.passthrough()) {
+  if (options_.parse_thinking && !native_thinking_ && !thinking_.passthrough()) {
     split_.clear();
     thinking_.feed(text, split_);
     apply_split();
@@ -107,7 +203,7 @@ void assembler::flush_text() {
     utf8_carry_.clear();
     feed_text(rest);
   }
-  if (options_.parse_thinking && !thinking_.passthrough()) {
+  if (options_.parse_thinking && !native_thinking_ && !thinking_.passthrough()) {
     split_.clear();
     thinking_.flush(split_);
     apply_split();
@@ -164,18 +260,19 @@ void assembler::handle_tool(const stream_event& event) {
   if (!event.stop) return;
   pending_tool tool = std::move(*it);
   pending_tools_.erase(it);
-  complete_tool(tool);
+  complete_tool(tool, true);
 }
 
-void assembler::complete_tool(pending_tool& tool) {
+void assembler::complete_tool(pending_tool& tool, bool stopped) {
   finished_tool_ids_.insert(tool.id);
-  auto input = normalize_json_object(tool.input);
-  if (!input || tool.name.empty()) {
-    cut_after_last_tool_ = true;
-    return;
-  }
+  // Without a stop, empty input is a call cut before its arguments.
+  auto input = !stopped && is_blank(tool.input) ? std::nullopt : normalize_json_object(tool.input);
   flush_text();
   if (stop_.matched()) return; // held text completed a stop sequence
+  if (!input || tool.name.empty()) {
+    note_cut_tool(tool);
+    return;
+  }
   std::string id = tool.id.empty() ? derived_tool_id(options_.message_id, derived_ids_++)
                                    : std::move(tool.id);
   emit_tool(id, tool.name, *input);
@@ -191,15 +288,25 @@ void assembler::emit_tool(std::string_view id, std::string_view name,
   cut_after_last_tool_ = false;
 }
 
+void assembler::note_cut_tool(const pending_tool& tool) {
+  ++truncated_tools_;
+  cut_after_last_tool_ = true;
+  std::string note = cut_tool_note(tool.name, tool.input.size());
+  if (open_kind_ == block_kind::text) note.insert(0, "\n\n");
+  emit_text(note);
+}
+
 // ----------------------------------------------------------------- blocks
 
 void assembler::open_block(block_kind kind, std::string_view id, std::string_view name) {
   close_block();
+  start_message();
   sink().block_start(next_index_++, kind, id, name);
   open_kind_ = kind;
   switch (kind) {
     case block_kind::text: ++text_blocks_; break;
-    case block_kind::thinking: ++thinking_blocks_; break;
+    case block_kind::thinking:
+    case block_kind::redacted_thinking: ++thinking_blocks_; break;
     case block_kind::tool_use: ++tool_blocks_; break;
   }
 }
@@ -207,8 +314,11 @@ void assembler::open_block(block_kind kind, std::string_view id, std::string_vie
 void assembler::close_block() {
   if (!open_kind_) return;
   if (*open_kind_ == block_kind::thinking) {
-    sink().delta(next_index_ - 1, delta_kind::signature, thinking_hash_.signature());
+    // Kiro's own signature when it sent one; else ours over the text.
+    sink().delta(next_index_ - 1, delta_kind::signature,
+                 native_signature_.empty() ? thinking_hash_.signature() : native_signature_);
     thinking_hash_ = signature_hasher{};
+    native_signature_.clear();
   }
   sink().block_stop(next_index_ - 1);
   open_kind_.reset();
@@ -220,9 +330,13 @@ std::string assembler::finish() {
   if (finished_) return {};
   finished_ = true;
   if (!stop_.matched()) flush_text();
-  if (!pending_tools_.empty()) {
-    if (!stop_.matched()) cut_after_last_tool_ = true;
-    pending_tools_.clear();
+  // Calls the stream ended in: complete when the input is already a whole
+  // object, else cut (Kiro sends no stop event when it cuts).
+  auto pending = std::move(pending_tools_);
+  pending_tools_.clear();
+  for (auto& tool : pending) {
+    if (stop_.matched()) break;
+    complete_tool(tool, false);
   }
   if (thinking_blocks_ > 0 && text_blocks_ == 0 && tool_blocks_ == 0) {
     thinking_only_ = true;
@@ -231,14 +345,16 @@ std::string assembler::finish() {
   if (next_index_ == 0) open_block(block_kind::text);
   close_block();
   stop_reason_ = decide_stop_reason();
-  sink().message_delta(message_end{stop_reason_, stop_.matched(), input_tokens(), output_tokens()});
+  sink().message_delta(message_end{stop_reason_, stop_.matched(), usage()});
   sink().message_stop();
   return sse_.take();
 }
 
 std::string_view assembler::decide_stop_reason() const {
   if (stop_.matched()) return "stop_sequence";
-  if (content_length_exceeded_ || cut_after_last_tool_ || thinking_only_) return "max_tokens";
+  if (refusal_) return "refusal";
+  if (content_length_exceeded_ || cut_after_last_tool_ || thinking_only_ || upstream_max_tokens_)
+    return "max_tokens";
   if (tool_completed_) return "tool_use";
   if (context_percentage_ && *context_percentage_ >= 100) return "max_tokens";
   return "end_turn";
@@ -254,13 +370,19 @@ std::string assembler::message_json() const {
   return builder_.json(options_.message_id, options_.model);
 }
 
+usage_counts assembler::usage() const {
+  return usage_counts{input_tokens(), output_tokens(), cache_write_, cache_read_};
+}
+
 int64_t assembler::input_tokens() const noexcept {
+  if (real_input_) return *real_input_;
   if (!context_percentage_) return options_.input_tokens_estimate;
   return std::llround(*context_percentage_ * static_cast<double>(options_.context_window_tokens) /
                       100.0);
 }
 
 int64_t assembler::output_tokens() const {
+  if (real_output_) return *real_output_;
   return std::max<int64_t>(1, text_tokens_.tokens() + thinking_tokens_.tokens() + tool_tokens_);
 }
 

@@ -10,9 +10,22 @@
 //     input_json_delta with the normalized object), so a client never sees a
 //     tool_use with broken or empty input.
 //   - A cut tool call (the stream ended inside it, or its input is not a JSON
-//     object) is dropped. If no tool completed after it, stop_reason is
-//     max_tokens (never tool_use for a cut call); a call cut earlier and
-//     followed by complete ones leaves tool_use.
+//     object) never becomes a tool_use: a text note in its place says which
+//     tool was cut after how many bytes and how to retry in smaller parts
+//     (Kiro cuts tool arguments at ~9 KB without a stop event: jwadow/
+//     kiro-gateway's tool-call-size-guard spec). If no tool completed after
+//     it, stop_reason is max_tokens; a call cut earlier and followed by
+//     complete ones leaves tool_use. A call the stream ended in whose input is
+//     already a whole JSON object is complete.
+//   - Native reasoning (reasoningContentEvent) becomes thinking blocks with
+//     Kiro's signature (redacted content: redacted_thinking blocks); once it
+//     came, `<thinking>` tags in the text are text. It is dropped when the
+//     request did not enable thinking.
+//   - Kiro's tokenUsage replaces the estimates (input, output, cache read and
+//     write); message_start goes out with the first output (or ping), so it
+//     carries the real input when it came before, else the estimate.
+//   - An upstream stopReason max_tokens gives max_tokens, content_filtered
+//     (or guardrail_intervened) gives refusal.
 //   - ContentLengthExceededException ends the answer with max_tokens; any
 //     other upstream exception makes the answer broken: stopped() is true,
 //     pending_exception() says which, and the caller calls fail().
@@ -66,7 +79,9 @@ class assembler final : private bracket_listener {
 public:
   explicit assembler(assembler_options options);
 
-  /// SSE `message_start`; "" in JSON mode.
+  /// Starts the reply. SSE `message_start` is held until the first output
+  /// so that it can carry Kiro's token counts when they come first; this
+  /// returns "" (and always in JSON mode).
   std::string begin();
   /// SSE bytes to send now (may be empty; always empty in JSON mode).
   std::string on_event(const stream_event& event);
@@ -77,7 +92,8 @@ public:
   /// Upstream broke mid-stream: nothing is closed. Streaming: an SSE
   /// `error` event; JSON mode: the error body.
   std::string fail(const api_error& err, std::string_view request_id);
-  std::string ping() const;
+  /// An SSE ping (after message_start, which it sends first if needed).
+  std::string ping();
 
   /// No further content will be taken: a stop sequence matched or an
   /// exception ended the answer. The caller may cancel upstream, then calls
@@ -96,8 +112,17 @@ public:
   const std::string* stop_sequence() const noexcept { return stop_.matched(); }
   int64_t input_tokens() const noexcept;
   int64_t output_tokens() const;
+  int64_t cache_read_tokens() const noexcept { return cache_read_; }
+  int64_t cache_write_tokens() const noexcept { return cache_write_; }
+  /// Kiro reported the token counts (else they are estimates).
+  bool real_usage() const noexcept { return real_input_.has_value() || real_output_.has_value(); }
   /// Credits reported by metering events.
   double credits() const noexcept { return credits_; }
+  /// Tool calls Kiro cut (answered with a note instead of a tool_use).
+  size_t truncated_tool_calls() const noexcept { return truncated_tools_; }
+  /// Citations and code references Kiro sent (not shown to the client).
+  size_t citations() const noexcept { return citations_; }
+  size_t code_references() const noexcept { return code_references_; }
 
 private:
   struct pending_tool {
@@ -110,10 +135,16 @@ private:
   void handle_text(std::string_view chunk);
   void handle_tool(const stream_event& event);
   void handle_exception(const stream_event& event);
+  void handle_reasoning(const stream_event& event);
+  void handle_usage(const stream_event& event);
+  void handle_stop_reason(std::string_view reason);
+  void note_cut_tool(const pending_tool& tool);
+  void start_message();
+  usage_counts usage() const;
   void feed_text(std::string_view text);
   void apply_split();
   void flush_text();
-  void complete_tool(pending_tool& tool);
+  void complete_tool(pending_tool& tool, bool stopped);
   void emit_text(std::string_view text);
   void emit_tool(std::string_view id, std::string_view name, std::string_view input_json);
   void open_block(block_kind kind, std::string_view id = {}, std::string_view name = {});
@@ -136,6 +167,11 @@ private:
   stop_filter stop_;
   std::string stop_out_;
 
+  bool begun_ = false;
+  bool message_started_ = false;
+  bool native_thinking_ = false;
+  std::string native_signature_;
+
   size_t next_index_ = 0;
   std::optional<block_kind> open_kind_;
   signature_hasher thinking_hash_;
@@ -149,12 +185,17 @@ private:
 
   bool stopped_ = false;
   bool content_length_exceeded_ = false;
+  bool upstream_max_tokens_ = false;
+  bool refusal_ = false;
   bool thinking_only_ = false;
   bool finished_ = false;
   std::optional<upstream_exception> pending_exception_;
   std::optional<double> context_percentage_;
   double credits_ = 0;
   std::string_view stop_reason_;
+  std::optional<int64_t> real_input_, real_output_;
+  int64_t cache_read_ = 0, cache_write_ = 0;
+  size_t truncated_tools_ = 0, citations_ = 0, code_references_ = 0;
 
   tokens::text_counter text_tokens_;
   tokens::text_counter thinking_tokens_;

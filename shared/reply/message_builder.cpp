@@ -18,14 +18,18 @@ void message_builder::delta(size_t index, delta_kind kind, std::string_view payl
   else b.text.append(payload);
 }
 
+void message_builder::redacted_block(size_t index, std::string_view data) {
+  if (index != blocks_.size()) return;
+  blocks_.push_back(block{block_kind::redacted_thinking, std::string(data), {}, {}, {}});
+}
+
 void message_builder::block_stop(size_t) {}
 
 void message_builder::message_delta(const message_end& end) {
   stop_reason_ = std::string(end.stop_reason);
   if (end.stop_sequence) stop_sequence_ = *end.stop_sequence;
   else stop_sequence_.reset();
-  input_tokens_ = end.input_tokens;
-  output_tokens_ = end.output_tokens;
+  usage_ = end.usage;
 }
 
 void message_builder::message_stop() {}
@@ -50,6 +54,10 @@ std::string message_builder::json(std::string_view id, std::string_view model) c
         out += R"(,"signature":)";
         append_json_string(out, b.signature);
         break;
+      case block_kind::redacted_thinking:
+        out += R"({"type":"redacted_thinking","data":)";
+        append_json_string(out, b.text);
+        break;
       case block_kind::tool_use:
         out += R"({"type":"tool_use","id":)";
         append_json_string(out, b.id);
@@ -69,7 +77,7 @@ std::string message_builder::json(std::string_view id, std::string_view model) c
   if (stop_sequence_) append_json_string(out, *stop_sequence_);
   else out += "null";
   out += R"(,"usage":)";
-  append_usage(out, input_tokens_, output_tokens_);
+  append_usage(out, usage_);
   out += '}';
   return out;
 }

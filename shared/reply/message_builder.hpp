@@ -14,7 +14,7 @@ class message_builder final : public claude_sink {
 public:
   struct block {
     block_kind kind = block_kind::text;
-    std::string text;      ///< text, thinking, or the tool input JSON
+    std::string text;      ///< text, thinking, redacted data, or the tool input JSON
     std::string signature; ///< thinking blocks
     std::string id, name;  ///< tool_use blocks
   };
@@ -22,6 +22,7 @@ public:
   void block_start(size_t index, block_kind kind, std::string_view id,
                    std::string_view name) override;
   void delta(size_t index, delta_kind kind, std::string_view payload) override;
+  void redacted_block(size_t index, std::string_view data) override;
   void block_stop(size_t index) override;
   void message_delta(const message_end& end) override;
   void message_stop() override;
@@ -35,8 +36,7 @@ private:
   std::vector<block> blocks_;
   std::string stop_reason_;
   std::optional<std::string> stop_sequence_;
-  int64_t input_tokens_ = 0;
-  int64_t output_tokens_ = 0;
+  usage_counts usage_;
 };
 
 } // namespace kb::reply

@@ -18,12 +18,16 @@ std::string_view delta_type(delta_kind kind) {
 
 } // namespace
 
-void append_usage(std::string& out, int64_t input_tokens, int64_t output_tokens) {
+void append_usage(std::string& out, const usage_counts& usage) {
   out += R"({"input_tokens":)";
-  out += std::to_string(input_tokens);
+  out += std::to_string(usage.input_tokens);
   out += R"(,"output_tokens":)";
-  out += std::to_string(output_tokens);
-  out += R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":0})";
+  out += std::to_string(usage.output_tokens);
+  out += R"(,"cache_creation_input_tokens":)";
+  out += std::to_string(usage.cache_creation_input_tokens);
+  out += R"(,"cache_read_input_tokens":)";
+  out += std::to_string(usage.cache_read_input_tokens);
+  out += '}';
 }
 
 void sse_writer::begin_event(std::string_view type) {
@@ -37,14 +41,16 @@ void sse_writer::begin_event(std::string_view type) {
 void sse_writer::end_event() { out_ += "}\n\n"; }
 
 void sse_writer::message_start(std::string_view id, std::string_view model,
-                               int64_t input_tokens) {
+                               const usage_counts& usage) {
   begin_event("message_start");
   out_ += R"(,"message":{"id":)";
   append_json_string(out_, id);
   out_ += R"(,"type":"message","role":"assistant","model":)";
   append_json_string(out_, model);
   out_ += R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":)";
-  append_usage(out_, input_tokens, 1);
+  usage_counts start = usage;
+  start.output_tokens = 1;
+  append_usage(out_, start);
   out_ += '}';
   end_event();
 }
@@ -58,6 +64,9 @@ void sse_writer::block_start(size_t index, block_kind kind, std::string_view id,
   switch (kind) {
     case block_kind::text: out_ += R"({"type":"text","text":""})"; break;
     case block_kind::thinking: out_ += R"({"type":"thinking","thinking":""})"; break;
+    case block_kind::redacted_thinking:
+      out_ += R"({"type":"redacted_thinking","data":""})";
+      break;
     case block_kind::tool_use:
       out_ += R"({"type":"tool_use","id":)";
       append_json_string(out_, id);
@@ -80,6 +89,17 @@ void sse_writer::delta(size_t index, delta_kind kind, std::string_view payload) 
   end_event();
 }
 
+void sse_writer::redacted_block(size_t index, std::string_view data) {
+  begin_event("content_block_start");
+  out_ += R"(,"index":)";
+  out_ += std::to_string(index);
+  out_ += R"(,"content_block":{"type":"redacted_thinking","data":)";
+  append_json_string(out_, data);
+  out_ += '}';
+  end_event();
+  block_stop(index);
+}
+
 void sse_writer::block_stop(size_t index) {
   begin_event("content_block_stop");
   out_ += R"(,"index":)";
@@ -95,7 +115,7 @@ void sse_writer::message_delta(const message_end& end) {
   if (end.stop_sequence) append_json_string(out_, *end.stop_sequence);
   else out_ += "null";
   out_ += R"(},"usage":)";
-  append_usage(out_, end.input_tokens, end.output_tokens);
+  append_usage(out_, end.usage);
   end_event();
 }
 

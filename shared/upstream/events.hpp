@@ -12,9 +12,13 @@
 
 namespace kb::upstream {
 
-/// The neutral event a frame carries, or nullopt for frames that carry
-/// nothing for the client: unknown event types, follow-up prompts, empty
-/// text, payloads that are not the expected JSON.
+/// Appends the neutral events a frame carries (a reasoningContentEvent or a
+/// metadataEvent may carry several) and returns how many; 0 for frames that
+/// carry nothing for the client: unknown event types, follow-up prompts,
+/// empty text, payloads that are not the expected JSON.
+size_t to_stream_events(const eventstream::message& msg, std::vector<stream_event>& out);
+
+/// The first event of to_stream_events, or nullopt.
 std::optional<stream_event> to_stream_event(const eventstream::message& msg);
 
 /// What a worker feeds every chunk read from Kiro's socket into.

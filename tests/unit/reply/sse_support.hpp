@@ -46,6 +46,35 @@ inline stream_event exception(std::string name, std::string message) {
   return e;
 }
 
+/// An event with `kind`, `text` and optionally `name`/`value`.
+inline stream_event event(stream_event_kind kind, std::string text, std::string name = {},
+                          double value = 0) {
+  stream_event e;
+  e.kind = kind;
+  e.text = std::move(text);
+  e.name = std::move(name);
+  e.value = value;
+  return e;
+}
+
+inline stream_event reasoning(std::string s) { return event(stream_event_kind::reasoning, std::move(s)); }
+inline stream_event signature(std::string s) {
+  return event(stream_event_kind::reasoning_signature, std::move(s));
+}
+inline stream_event redacted(std::string data) {
+  return event(stream_event_kind::redacted_reasoning, std::move(data));
+}
+/// `field` is the Claude usage field, e.g. "cache_read_input_tokens".
+inline stream_event usage(std::string field, double tokens) {
+  return event(stream_event_kind::token_usage, {}, std::move(field), tokens);
+}
+inline stream_event upstream_stop(std::string reason) {
+  return event(stream_event_kind::stop_reason, std::move(reason));
+}
+inline stream_event reference(std::string kind, double count) {
+  return event(stream_event_kind::reference, {}, std::move(kind), count);
+}
+
 inline assembler_options options(bool stream = true) {
   assembler_options o;
   o.message_id = "msg_1";

@@ -242,3 +242,95 @@ TEST_CASE("decimals are written without trailing zeros") {
   CHECK(format_decimal(3.0, 4) == "3");
   CHECK(context_usage_percentage(100'000) == 50.0);
 }
+
+TEST_CASE("a reasoning answer sends redacted content, reasoning chunks with the signature last, then text") {
+  response_spec spec;
+  spec.kind = response_kind::reasoning;
+  spec.thinking = "Let me think about it.";
+  spec.signature = "EqQBCkYI";
+  spec.redacted_content = "b3BhcXVl";
+  spec.text = "Four.";
+  spec.chunks = 2;
+  auto frames = decode(plan_response(spec, context()));
+  REQUIRE(frames.size() == 7);
+  CHECK(frames[0].type == "reasoningContentEvent");
+  CHECK(frames[0].payload.at("redactedContent") == "b3BhcXVl");
+  CHECK(frames[1].type == "reasoningContentEvent");
+  CHECK_FALSE(frames[1].payload.as_object().contains("signature"));
+  CHECK(frames[2].payload.at("signature") == "EqQBCkYI");
+  CHECK(std::string(frames[1].payload.at("text").as_string().c_str()) +
+            frames[2].payload.at("text").as_string().c_str() ==
+        "Let me think about it.");
+  CHECK(joined_text(frames) == "Four.");
+  CHECK(frames[5].type == "meteringEvent");
+}
+
+TEST_CASE("token usage, stop reason and references follow the content in Kiro's order") {
+  response_spec spec;
+  spec.text = "Hi";
+  spec.chunks = 1;
+  spec.citations = 2;
+  spec.code_references = 3;
+  spec.token_usage = scripted_token_usage{120, 45, 1500, 500};
+  spec.stop_reason = "content_filtered";
+  spec.credits = 0.5;
+  auto frames = decode(plan_response(spec, context()));
+  REQUIRE(frames.size() == 8);
+  CHECK(frames[1].type == "citationEvent");
+  CHECK(frames[2].type == "citationEvent");
+  CHECK(frames[3].type == "codeReferenceEvent");
+  CHECK(frames[3].payload.at("references").as_array().size() == 3);
+  CHECK(frames[4].type == "metadataEvent");
+  const auto& usage = frames[4].payload.at("tokenUsage");
+  CHECK(usage.at("uncachedInputTokens") == 120);
+  CHECK(usage.at("outputTokens") == 45);
+  CHECK(usage.at("cacheReadInputTokens") == 1500);
+  CHECK(usage.at("cacheWriteInputTokens") == 500);
+  CHECK(usage.at("totalTokens") == 2165);
+  CHECK(frames[5].type == "messageStopEvent");
+  CHECK(frames[5].payload.at("stopReason") == "content_filtered");
+  CHECK(frames[6].type == "meteringEvent");
+  CHECK(frames[6].payload.at("usage").to_number<double>() == 0.5);
+  CHECK(frames[7].type == "contextUsageEvent");
+
+  spec.metering = false;
+  auto without = decode(plan_response(spec, context()));
+  CHECK(without.size() == 7);
+}
+
+TEST_CASE("tool arguments over the limit are cut like Kiro: no stop and nothing after") {
+  response_spec spec;
+  spec.kind = response_kind::tool;
+  const std::string input = R"({"content":")" + std::string(20000, 'x') + R"("})";
+  spec.tools.push_back({"Write", input, 0});
+  spec.tools.push_back({"Read", R"({"path":"a"})", 0});
+  spec.then_text = "never";
+  auto frames = decode(plan_response(spec, context()));
+  std::string sent;
+  for (const auto& f : frames) {
+    CHECK(f.type == "toolUseEvent");
+    CHECK(f.payload.at("name") == "Write");
+    CHECK(f.payload.at("stop") == false);
+    sent += f.payload.at("input").as_string().c_str();
+  }
+  CHECK(sent == input.substr(0, 9216));
+
+  spec.tool_input_limit_bytes = 100000;
+  auto whole = decode(plan_response(spec, context()));
+  CHECK(joined_text(whole) == "never");
+}
+
+TEST_CASE("an invalid_state answer ends with an invalidStateEvent after the given chunks") {
+  response_spec spec;
+  spec.kind = response_kind::invalid_state;
+  spec.text = "abcdef";
+  spec.chunks = 3;
+  spec.after_chunks = 1;
+  spec.message = "The plan is invalid.";
+  auto frames = decode(plan_response(spec, context()));
+  REQUIRE(frames.size() == 2);
+  CHECK(frames[0].type == "assistantResponseEvent");
+  CHECK(frames[1].type == "invalidStateEvent");
+  CHECK(frames[1].payload.at("reason") == "INVALID_TASK_ASSIST_PLAN");
+  CHECK(frames[1].payload.at("message") == "The plan is invalid.");
+}

@@ -103,3 +103,38 @@ TEST_CASE("the first matching entry is used and spends one of its times") {
   book.clear();
   CHECK_FALSE(book.take(input("a1")).has_value());
 }
+
+TEST_CASE("the Kiro event options parse: reasoning, tokenUsage, stopReason, references, limits") {
+  auto entries = parse_script(R"({"response":{"kind":"reasoning","thinking":"hm","signature":"sig",
+      "redactedContent":"b3Bh","text":"ok","tokenUsage":{"uncachedInputTokens":10,"outputTokens":4,
+      "cacheReadInputTokens":900},"stopReason":"max_tokens","citations":2,"codeReferences":1,
+      "metering":false,"credits":0.25,"toolInputLimitBytes":100}})");
+  REQUIRE(entries.ok());
+  const auto& r = (*entries)[0].response;
+  CHECK(r.kind == response_kind::reasoning);
+  CHECK(r.signature == "sig");
+  CHECK(r.redacted_content == "b3Bh");
+  REQUIRE(r.token_usage.has_value());
+  CHECK(r.token_usage->uncached_input_tokens == 10);
+  CHECK(r.token_usage->output_tokens == 4);
+  CHECK(r.token_usage->cache_read_input_tokens == std::optional<int64_t>(900));
+  CHECK_FALSE(r.token_usage->cache_write_input_tokens.has_value());
+  CHECK(r.stop_reason == "max_tokens");
+  CHECK(r.citations == 2);
+  CHECK(r.code_references == 1);
+  CHECK_FALSE(r.metering);
+  CHECK(r.credits == std::optional<double>(0.25));
+  CHECK(r.tool_input_limit_bytes == 100);
+
+  auto defaults = parse_script(R"({"response":{"kind":"invalid_state"}})");
+  REQUIRE(defaults.ok());
+  CHECK((*defaults)[0].response.kind == response_kind::invalid_state);
+  CHECK((*defaults)[0].response.invalid_state_reason == "INVALID_TASK_ASSIST_PLAN");
+  CHECK((*defaults)[0].response.tool_input_limit_bytes == 9216);
+  CHECK((*defaults)[0].response.metering);
+
+  CHECK_FALSE(parse_script(R"({"response":{"tokenUsage":{"outputTokens":-1}}})").ok());
+  CHECK_FALSE(parse_script(R"({"response":{"tokenUsage":5}})").ok());
+  CHECK_FALSE(parse_script(R"({"response":{"toolInputLimitBytes":0}})").ok());
+  CHECK_FALSE(parse_script(R"({"response":{"metering":"no"}})").ok());
+}

@@ -156,3 +156,109 @@ TEST_CASE("the event reader reports decoder corruption and truncation") {
   CHECK(reader.decoder().last_error() == es::decode_error::message_crc_mismatch);
   CHECK(reader.has_partial());
 }
+
+namespace {
+
+std::vector<stream_event> events_of(std::string_view type, std::string_view payload) {
+  std::vector<stream_event> out;
+  to_stream_events(decode_one(es::encode_event(type, payload)), out);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a reasoningContentEvent becomes reasoning text, then its signature") {
+  auto out = events_of("reasoningContentEvent", R"({"text":"Let me think.","signature":"EqQBCkYIBxgC"})");
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].kind == stream_event_kind::reasoning);
+  CHECK(out[0].text == "Let me think.");
+  CHECK(out[1].kind == stream_event_kind::reasoning_signature);
+  CHECK(out[1].text == "EqQBCkYIBxgC");
+  auto only_text = events_of("reasoningContentEvent", R"({"text":"more"})");
+  REQUIRE(only_text.size() == 1);
+  CHECK(only_text[0].kind == stream_event_kind::reasoning);
+  CHECK(events_of("reasoningContentEvent", R"({"text":""})").empty());
+}
+
+TEST_CASE("redacted reasoning content comes before the text of the same event") {
+  auto out = events_of("reasoningContentEvent", R"({"redactedContent":"b3BhcXVl","text":"t"})");
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].kind == stream_event_kind::redacted_reasoning);
+  CHECK(out[0].text == "b3BhcXVl");
+  CHECK(out[1].kind == stream_event_kind::reasoning);
+}
+
+TEST_CASE("a metadataEvent's tokenUsage becomes Claude usage counts") {
+  auto out = events_of("metadataEvent",
+                       R"({"tokenUsage":{"uncachedInputTokens":120,"outputTokens":45,"totalTokens":2165,)"
+                       R"("cacheReadInputTokens":1500,"cacheWriteInputTokens":500}})");
+  REQUIRE(out.size() == 4);
+  for (const auto& ev : out) CHECK(ev.kind == stream_event_kind::token_usage);
+  CHECK(out[0].name == "input_tokens");
+  CHECK(out[0].value == 120);
+  CHECK(out[1].name == "output_tokens");
+  CHECK(out[1].value == 45);
+  CHECK(out[2].name == "cache_read_input_tokens");
+  CHECK(out[2].value == 1500);
+  CHECK(out[3].name == "cache_creation_input_tokens");
+  CHECK(out[3].value == 500);
+
+  // Kiro-Go reads the same object from messageMetadataEvent; absent cache counts stay absent.
+  auto meta = events_of("messageMetadataEvent",
+                        R"({"conversationId":"c","tokenUsage":{"uncachedInputTokens":7,"outputTokens":3}})");
+  REQUIRE(meta.size() == 2);
+  CHECK(meta[0].name == "input_tokens");
+  CHECK(meta[1].name == "output_tokens");
+  CHECK(events_of("metadataEvent", R"({"tokenUsage":{"outputTokens":-1}})").empty());
+}
+
+TEST_CASE("a stopReason in messageStopEvent or metadataEvent becomes a stop_reason event") {
+  auto out = events_of("messageStopEvent", R"({"stopReason":"content_filtered"})");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].kind == stream_event_kind::stop_reason);
+  CHECK(out[0].text == "content_filtered");
+  auto meta = events_of("metadataEvent", R"({"tokenUsage":{"outputTokens":9},"stopReason":"max_tokens"})");
+  REQUIRE(meta.size() == 2);
+  CHECK(meta[1].kind == stream_event_kind::stop_reason);
+  CHECK(meta[1].text == "max_tokens");
+  CHECK(events_of("messageStopEvent", "{}").empty());
+}
+
+TEST_CASE("an invalidStateEvent is an exception carrying its reason and message") {
+  auto ev = event_of("invalidStateEvent", R"({"reason":"INVALID_TASK_ASSIST_PLAN","message":"The plan is invalid."})");
+  REQUIRE(ev);
+  CHECK(ev->kind == stream_event_kind::exception);
+  CHECK(ev->name == "InvalidStateEvent");
+  CHECK(ev->text == "INVALID_TASK_ASSIST_PLAN: The plan is invalid.");
+}
+
+TEST_CASE("an exception sent with :message-type event is still an exception") {
+  auto ev = event_of("internalServerException", R"({"message":"boom"})");
+  REQUIRE(ev);
+  CHECK(ev->kind == stream_event_kind::exception);
+  CHECK(ev->name == "internalServerException");
+  CHECK(ev->text == "boom");
+}
+
+TEST_CASE("citation and code reference events are counted as references") {
+  auto cite = event_of("citationEvent", R"({"target":{"location":3},"citationLink":"https://x"})");
+  REQUIRE(cite);
+  CHECK(cite->kind == stream_event_kind::reference);
+  CHECK(cite->name == "citation");
+  CHECK(cite->value == 1);
+  auto refs = event_of("codeReferenceEvent", R"({"references":[{"licenseName":"MIT"},{"url":"u"}]})");
+  REQUIRE(refs);
+  CHECK(refs->name == "code_reference");
+  CHECK(refs->value == 2);
+  CHECK_FALSE(event_of("codeReferenceEvent", R"({"references":[]})"));
+}
+
+TEST_CASE("the event reader keeps every event of a frame that carries several") {
+  std::string stream = es::encode_event("reasoningContentEvent", R"({"text":"hm","signature":"sig"})") +
+                       es::encode_event("metadataEvent", R"({"tokenUsage":{"uncachedInputTokens":1,"outputTokens":2}})");
+  event_reader reader;
+  std::vector<stream_event> out;
+  CHECK(reader.feed(stream, out) == es::decode_status::ok);
+  CHECK(out.size() == 4);
+  CHECK(reader.skipped_frames() == 0);
+}
