@@ -36,6 +36,16 @@ json account_of(const account::credentials& c) {
     creds["region"] = c.region;
   if (!c.profile_arn.empty())
     creds["profileArn"] = c.profile_arn;
+  // What tells an enterprise IdC account from a Builder ID one, and where it
+  // refreshes and calls (shared/account/profiles.cpp).
+  if (!c.auth_region.empty())
+    creds["authRegion"] = c.auth_region;
+  if (!c.api_region.empty())
+    creds["apiRegion"] = c.api_region;
+  if (!c.start_url.empty())
+    creds["startUrl"] = c.start_url;
+  if (!c.provider.empty())
+    creds["provider"] = c.provider;
   if (c.expires_at_ms > 0)
     creds["expiresAt"] = c.expires_at_ms;
   return {{"credentials", creds}};
@@ -62,8 +72,8 @@ std::variant<json, std::string> account_from_add_request(const json& body) {
   if (!is_nonempty_string(body, "refreshToken") && !is_nonempty_string(body, "accessToken"))
     return std::string{"refreshToken (or accessToken) is required"};
   json creds = json::object();
-  for (auto key : {"accessToken", "refreshToken", "region", "authMethod", "provider",
-                   "clientId", "clientSecret"})
+  for (auto key : {"accessToken", "refreshToken", "region", "authRegion", "apiRegion",
+                   "startUrl", "authMethod", "provider", "clientId", "clientSecret"})
     if (auto err = copy_string(body, key, creds))
       return *err;
   if (auto it = body.find("expiresAt"); it != body.end() && !it->is_null()) {

@@ -77,6 +77,29 @@ TEST_CASE("a Kiro IDE IdC token imports with its client registration") {
   CHECK(account["credentials"]["expiresAt"] == 1893456000000);
 }
 
+TEST_CASE("an enterprise IdC token keeps what tells its kind and its regions") {
+  json token = {{"accessToken", "at"},      {"refreshToken", "rt"},
+                {"authMethod", "IdC"},      {"provider", "Enterprise"},
+                {"region", "us-east-1"},    {"authRegion", "eu-central-1"},
+                {"apiRegion", "eu-central-1"},
+                {"startUrl", "https://acme.awsapps.com/start"}};
+  auto out = accounts_from_import(json{{"token", token},
+                                       {"clientRegistration",
+                                        {{"clientId", "cid"}, {"clientSecret", "cs"}}}});
+  REQUIRE(std::holds_alternative<std::vector<json>>(out));
+  auto creds = std::get<std::vector<json>>(out).at(0)["credentials"];
+  CHECK(creds["provider"] == "Enterprise");
+  CHECK(creds["startUrl"] == "https://acme.awsapps.com/start");
+  CHECK(creds["authRegion"] == "eu-central-1");
+  CHECK(creds["apiRegion"] == "eu-central-1");
+  auto added = account_from_add_request(json{{"refreshToken", "rt"},
+                                             {"authRegion", "eu-west-1"},
+                                             {"startUrl", "https://acme.awsapps.com/start"}});
+  REQUIRE(std::holds_alternative<json>(added));
+  CHECK(std::get<json>(added)["credentials"]["authRegion"] == "eu-west-1");
+  CHECK(std::get<json>(added)["credentials"]["startUrl"] == "https://acme.awsapps.com/start");
+}
+
 TEST_CASE("a bare social token file imports as one account") {
   auto out = accounts_from_import(json{{"accessToken", "at"}, {"refreshToken", "rt"}});
   REQUIRE(std::holds_alternative<std::vector<json>>(out));
