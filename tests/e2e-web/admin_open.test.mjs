@@ -4,6 +4,7 @@
 // no admin data (DNS rebinding).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { admin, startStack } from './stack.mjs';
 import { launchBrowser } from './browser.mjs';
 
@@ -53,22 +54,34 @@ describe('web admin UI without adminToken', { timeout: 240000 }, () => {
     await page.waitForSelector('[data-test=reload-result].ok');
   });
 
-  it('refuses a form-style POST that a page on another site sends to the bridge', async () => {
+  it('refuses a form-style POST that a page of another origin sends to the bridge', async () => {
     const before = await accountCount();
+    // The other site is served from loopback too: chromium itself blocks a
+    // public page's requests to loopback (Private Network Access), other
+    // browsers do not, and a local page (another port) is a site of its own.
+    const site = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>cats</title>');
+    });
+    await new Promise((r) => site.listen(0, '127.0.0.1', r));
+    const siteUrl = `http://127.0.0.1:${site.address().port}`;
     const attacker = await browser.newPage();
-    await attacker.route('http://attacker.test/**', (route) =>
-      route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>cats</title>' }));
-    await attacker.goto('http://attacker.test/');
-    const answered = attacker.waitForResponse((r) => r.url() === `${stack.url}/api/accounts`);
-    // A simple request: no preflight, so the browser sends it as is.
-    await attacker.evaluate((url) => fetch(`${url}/api/accounts`, {
-      method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' },
-      body: JSON.stringify({ refreshToken: 'aor-csrf-refresh-token', email: 'csrf@attacker.test' }),
-    }).catch(() => null), stack.url);
-    const res = await answered;
-    assert.equal(res.request().headers().origin, 'http://attacker.test');
-    assert.equal(res.status(), 403);
-    await attacker.close();
+    try {
+      await attacker.goto(`${siteUrl}/`);
+      const answered = attacker.waitForResponse((r) => r.url() === `${stack.url}/api/accounts`);
+      // A simple request: no preflight, so the browser sends it as is.
+      await attacker.evaluate((url) => fetch(`${url}/api/accounts`, {
+        method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' },
+        body: JSON.stringify({ refreshToken: 'aor-csrf-refresh-token', email: 'csrf@attacker.test' }),
+      }).catch(() => null), stack.url);
+      const res = await answered;
+      // 403 is the Origin rule (the text/plain body alone would be 415); an
+      // opaque (no-cors) answer's body cannot be read back.
+      assert.equal(res.status(), 403);
+    } finally {
+      await attacker.close();
+      site.close();
+    }
     assert.equal(await accountCount(), before, 'no account was added');
   });
 
