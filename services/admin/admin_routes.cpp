@@ -1,6 +1,5 @@
 #include "services/admin/admin_routes.hpp"
 
-#include <fstream>
 #include <mutex>
 
 #include <caf/actor_system.hpp>
@@ -112,28 +111,39 @@ struct admin_context {
     // nop
   }
 
-  std::string admin_token() const {
-    return cfg.store ? cfg.store->current()->server.admin_token : cfg.admin_token;
-  }
-
   metrics::registry& registry() const {
     return cfg.metrics ? *cfg.metrics : metrics::global();
   }
 
+  /// The admin rules (services/admin/access.hpp) as of the running config.
+  admin_verdict judge(const httplib::Request& req) const {
+    auto current = cfg.store ? cfg.store->current() : nullptr;
+    std::string token = current ? current->server.admin_token : cfg.admin_token;
+    const auto& hosts = current ? current->server.admin_hosts : cfg.admin_hosts;
+    auto authorization = req.get_header_value("Authorization");
+    auto host = req.get_header_value("Host");
+    auto origin = req.get_header_value("Origin");
+    auto content_type = req.get_header_value("Content-Type");
+    admin_request r;
+    r.method = req.method;
+    r.authorization = authorization;
+    r.remote_addr = req.remote_addr;
+    r.host = host;
+    r.has_origin = req.has_header("Origin");
+    r.origin = origin;
+    r.content_type = content_type;
+    r.has_body = !req.body.empty();
+    r.forwarded = req.has_header("X-Forwarded-For") || req.has_header("Forwarded") ||
+                  req.has_header("X-Real-IP");
+    return judge_admin_request(r, {token, cfg.listen_host, &hosts});
+  }
+
   /// Admin access rule; answers the refusal itself.
   bool allowed(const httplib::Request& req, httplib::Response& res) const {
-    switch (check_access(admin_token(), req.get_header_value("Authorization"),
-                         req.remote_addr)) {
-      case access::allowed:
-        return true;
-      case access::unauthorized:
-        send_error(res, 401, "admin API requires Authorization: Bearer <adminToken>");
-        return false;
-      case access::forbidden:
-        send_error(res, 403, "no adminToken is configured, so the admin API "
-                             "answers loopback clients only");
-        return false;
-    }
+    auto verdict = judge(req);
+    if (verdict.allowed())
+      return true;
+    send_error(res, verdict.status, verdict.message);
     return false;
   }
 
@@ -398,19 +408,6 @@ void show_config(admin_context& ctx, httplib::Response& res) {
              {"logLevel", log::level_name(log::current_level())}});
 }
 
-/// The last `max_bytes` of a file (log files rotate at maxSize anyway).
-std::optional<std::string> read_tail_bytes(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in{path, std::ios::binary | std::ios::ate};
-  if (!in)
-    return std::nullopt;
-  auto size = static_cast<std::size_t>(in.tellg());
-  auto start = size > max_bytes ? size - max_bytes : 0;
-  in.seekg(static_cast<std::streamoff>(start));
-  std::string out(size - start, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  return out;
-}
-
 void show_log(const httplib::Request& req, httplib::Response& res) {
   auto name = req.matches[1].str();
   if (name.find("..") != std::string::npos || name.find('/') != std::string::npos ||
@@ -439,10 +436,15 @@ void show_log(const httplib::Request& req, httplib::Response& res) {
     send_error(res, 404, "file logging is off");
     return;
   }
-  auto text = read_tail_bytes(dir + "/" + name, 8u << 20);
+  // The last 8 MiB (log files rotate at maxSize anyway).
+  auto tail = log::read_file_tail(dir + "/" + name, 8u << 20);
+  if (tail.result == log::tail_read::state::not_regular) {
+    send_error(res, 403, "log " + name + " is not a regular file (a symbolic link or "
+                         "device in logDir), so it is not served");
+    return;
+  }
   res.status = 200;
-  res.set_content(text ? log::tail_lines(*text, lines) : std::string{},
-                  "text/plain; charset=utf-8");
+  res.set_content(log::tail_lines(tail.text, lines), "text/plain; charset=utf-8");
 }
 
 void refresh_account_gauges(admin_context& ctx) {
@@ -521,6 +523,16 @@ void register_admin_routes(http_server& server, caf::actor_system& sys,
     };
   };
   auto route = [&](handler h) { return keep(c->guarded(std::move(h))); };
+  {
+    auto current = c->cfg.store ? c->cfg.store->current() : nullptr;
+    admin_policy policy{current ? current->server.admin_token : c->cfg.admin_token,
+                        c->cfg.listen_host,
+                        current ? &current->server.admin_hosts : &c->cfg.admin_hosts};
+    if (policy.admin_token.empty() && !is_loopback_listen(policy.listen_host))
+      KB_WARN("admin", admin_access_summary(policy));
+    else
+      KB_INFO("admin", admin_access_summary(policy));
+  }
 
   server.Get("/api/health", keep([c](auto&, auto& res) { show_health(*c, res); }));
   server.Get("/metrics", route([c](auto&, auto& res) { show_metrics(*c, res); }));

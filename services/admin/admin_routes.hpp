@@ -1,10 +1,11 @@
 #pragma once
 
 // The admin REST surface on an httplib server (see services/admin/README.md
-// for the endpoint list). With an adminToken set, requests need
-// `Authorization: Bearer <adminToken>`; without one, only loopback clients
-// are answered. /api/health is public (load balancers use it); /metrics
-// follows the admin rule (it names accounts and traffic).
+// for the endpoint list). Who is answered is services/admin/access.hpp's
+// rule: the adminToken, or loopback while listening on loopback and not
+// behind a proxy; mutations only from the bridge's own origin with JSON
+// bodies. /api/health is public (load balancers use it); /metrics follows
+// the admin rule (it names accounts and traffic).
 
 #include <chrono>
 #include <functional>
@@ -32,6 +33,11 @@ struct admin_routes_config {
   /// The token used when there is no `store` (else the store's adminToken,
   /// so a hot reload can change it).
   std::string admin_token;
+  /// Extra Host names without a token, used when there is no `store`.
+  std::vector<std::string> admin_hosts;
+  /// The address the server listens on; beyond loopback (the default
+  /// "0.0.0.0" too) the admin API needs adminToken.
+  std::string listen_host = "127.0.0.1";
   std::string version = "0.1.0";
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   /// Receives the account commands of proto/protocol.md; null → 503.

@@ -14,6 +14,7 @@ serve_admin(http_server& server, caf::actor_system& sys, caf::actor admin,
             const admin_surface_options& opts) {
   admin_routes_config cfg;
   cfg.admin_token = opts.admin_token;
+  cfg.listen_host = opts.listen_host;
   cfg.supervisor = supervisor;
   cfg.store = store;
   cfg.live_models = [&sys, supervisor] { return live_kiro_models(sys, supervisor); };

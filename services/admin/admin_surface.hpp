@@ -24,6 +24,8 @@ struct admin_surface_options {
   std::string config_dir;
   std::string built_web_dir; ///< the UI the build made; KB_WEB_DIR overrides
   bool watch_config = false;
+  /// The address the HTTP server listens on (after --host).
+  std::string listen_host = "0.0.0.0";
 };
 
 /// Registers the routes and the UI; returns the watcher (null when not

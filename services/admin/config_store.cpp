@@ -1,5 +1,7 @@
 #include "services/admin/config_store.hpp"
 
+#include "services/common/log.hpp"
+
 namespace kb::admin {
 
 config_store::config_store(service_config initial)
@@ -60,6 +62,14 @@ reload_outcome config_store::reload(
   if (!models) {
     out.error = models.error();
     return out;
+  }
+  // A logDir that cannot hold the logs would leave the bridge logging to
+  // stderr only: refused like any bad key, before anything changes.
+  if (server.value().log_dir != running->server.log_dir) {
+    if (auto err = log::check_writable_dir(server.value().log_dir)) {
+      out.error = config::config_error{next->server_path, "logDir", 0, *err};
+      return out;
+    }
   }
   if (apply_accounts) {
     if (auto err = apply_accounts(out.applied)) {

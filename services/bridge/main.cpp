@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   auto watcher = kb::admin::serve_admin(
     server, sys, admin, supervisor, store,
     {conf.server.admin_token, opts->config_dir, KB_WEB_DIST,
-     conf.server.watch_config});
+     conf.server.watch_config, conf.server.host});
 
   int port = kb::bind_http(server, conf.server.host, conf.server.port);
   if (port < 0) {

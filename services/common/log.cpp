@@ -8,9 +8,17 @@
 #include <filesystem>
 #include <mutex>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace kb::log {
 
 namespace {
+
+constexpr mode_t file_mode = 0640;
 
 std::atomic<int> current_level_value{static_cast<int>(level::info)};
 std::mutex output_mutex;
@@ -43,28 +51,45 @@ void close_file(log_file& f) {
   f.size = 0;
 }
 
-bool open_file(log_file& f) {
-  f.handle = std::fopen(f.path.c_str(), "a");
-  if (!f.handle)
-    return false;
-  std::error_code ec;
-  auto size = std::filesystem::file_size(f.path, ec);
-  f.size = ec ? 0 : static_cast<std::int64_t>(size);
-  return true;
+/// Log files are 0640 whatever the umask or an older file said, opened
+/// without following a symlink (a link planted in logDir must not redirect
+/// our writes), and only when they are regular files.
+std::optional<std::string> open_file(log_file& f) {
+  int fd = ::open(f.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+                                    O_NONBLOCK,
+                  file_mode);
+  if (fd < 0)
+    return "cannot open log file " + f.path + ": " +
+           (errno == ELOOP ? std::string{"it is a symbolic link"} : std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return "cannot open log file " + f.path + ": not a regular file";
+  }
+  ::fchmod(fd, file_mode);
+  f.handle = ::fdopen(fd, "a");
+  if (!f.handle) {
+    ::close(fd);
+    return "cannot open log file " + f.path + ": " + std::strerror(errno);
+  }
+  f.size = static_cast<std::int64_t>(st.st_size);
+  return std::nullopt;
 }
 
 void rotate(log_file& f) {
-  close_file(f);
-  std::error_code ec;
   auto renames = rotation_renames(f.path, files_state.settings.max_files);
   if (renames.empty()) {
-    std::filesystem::resize_file(f.path, 0, ec);
-  } else {
-    std::filesystem::remove(renames.front().second, ec);
-    for (auto& [from, to] : renames)
-      std::filesystem::rename(from, to, ec);
+    // Truncated through our own descriptor: the path may now be a link.
+    if (::ftruncate(::fileno(f.handle), 0) == 0)
+      f.size = 0;
+    return;
   }
-  open_file(f);
+  close_file(f);
+  std::error_code ec;
+  std::filesystem::remove(renames.front().second, ec);
+  for (auto& [from, to] : renames)
+    std::filesystem::rename(from, to, ec);
+  (void)open_file(f); // on failure the handle stays null: this file stops
 }
 
 void append(log_file& f, const std::string& line) {
@@ -157,25 +182,47 @@ void event(category cat, level lvl, std::string_view request_id,
 }
 
 std::optional<std::string> open_files(const file_settings& settings) {
-  std::lock_guard<std::mutex> guard{output_mutex};
-  for (auto& f : files_state.files)
-    close_file(f);
-  files_state.open = false;
   std::error_code ec;
   std::filesystem::create_directories(settings.dir, ec);
   if (ec)
     return "cannot create log directory " + settings.dir + ": " + ec.message();
-  files_state.settings = settings;
+  // The new files open before the old ones close: a folder that refuses
+  // them leaves the running files in place.
+  std::array<log_file, 4> next;
   for (auto cat : all_categories) {
-    auto& f = file_of(cat);
+    auto& f = next[static_cast<size_t>(cat)];
     f.path = (std::filesystem::path{settings.dir} / std::string{file_name(cat)}).string();
-    if (!open_file(f)) {
-      for (auto& g : files_state.files)
+    if (auto err = open_file(f)) {
+      for (auto& g : next)
         close_file(g);
-      return "cannot open log file " + f.path;
+      return err;
     }
   }
+  std::lock_guard<std::mutex> guard{output_mutex};
+  for (auto& f : files_state.files)
+    close_file(f);
+  files_state.files = next;
+  files_state.settings = settings;
   files_state.open = true;
+  return std::nullopt;
+}
+
+std::optional<std::string> check_writable_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return dir + " cannot be created: " + ec.message();
+  if (!std::filesystem::is_directory(dir, ec))
+    return dir + " is not a directory";
+  // access(W_OK) says yes to root everywhere (even /proc/self): try a file.
+  auto probe = (std::filesystem::path{dir} /
+                (".kiro-bridge-write-probe-" + std::to_string(::getpid())))
+                 .string();
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return dir + " is not a writable directory: " + std::strerror(errno);
+  ::close(fd);
+  ::unlink(probe.c_str());
   return std::nullopt;
 }
 
@@ -184,6 +231,36 @@ void close_files() {
   for (auto& f : files_state.files)
     close_file(f);
   files_state.open = false;
+}
+
+tail_read read_file_tail(const std::string& path, std::size_t max_bytes) {
+  tail_read out;
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    out.result = errno == ELOOP ? tail_read::state::not_regular : tail_read::state::missing;
+    return out;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    out.result = tail_read::state::not_regular;
+    return out;
+  }
+  auto size = static_cast<std::size_t>(st.st_size);
+  auto start = size > max_bytes ? size - max_bytes : 0;
+  out.text.resize(size - start);
+  std::size_t got = 0;
+  while (got < out.text.size()) {
+    auto n = ::pread(fd, out.text.data() + got, out.text.size() - got,
+                     static_cast<off_t>(start + got));
+    if (n <= 0)
+      break;
+    got += static_cast<std::size_t>(n);
+  }
+  out.text.resize(got);
+  ::close(fd);
+  out.result = tail_read::state::ok;
+  return out;
 }
 
 std::string files_dir() {

@@ -46,13 +46,26 @@ struct file_settings {
   int max_files = 5;
 };
 
-/// Creates `dir` and opens the four files for appending; an error message
-/// otherwise (stderr logging goes on either way). Replaces earlier settings.
+/// Creates `dir` and opens the four files for appending (created 0640,
+/// forced to 0640, never through a symlink, regular files only); an error
+/// message otherwise, and then the files open before keep being written
+/// (stderr logging goes on either way). Replaces earlier settings.
 std::optional<std::string> open_files(const file_settings& settings);
+/// Creates `dir` if needed and checks that a file can be created in it;
+/// the reason otherwise ("/proc/self is not a writable directory: …").
+std::optional<std::string> check_writable_dir(const std::string& dir);
 /// Stops writing files (the stderr line stays).
 void close_files();
 /// The directory open_files() was given; empty when files are off.
 std::string files_dir();
+
+/// The last `max_bytes` of a log file, read only when `path` itself is a
+/// regular file (not a symlink, FIFO or device).
+struct tail_read {
+  enum class state { ok, missing, not_regular } result = state::missing;
+  std::string text;
+};
+tail_read read_file_tail(const std::string& path, std::size_t max_bytes);
 
 std::string_view file_name(category cat);
 /// The category whose file is called exactly `name`.

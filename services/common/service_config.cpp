@@ -26,6 +26,10 @@ service_config_result load_service_config(const std::string& dir) {
     return out;
   }
   sc.server = std::move(server).value();
+  if (auto err = log::check_writable_dir(sc.server.log_dir)) {
+    out.error = config::config_error{sc.server_path, "logDir", 0, *err}.to_string();
+    return out;
+  }
   auto accounts = config::load_accounts(sc.accounts_path);
   if (!accounts) {
     out.error = accounts.error().to_string();

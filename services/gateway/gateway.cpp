@@ -25,6 +25,7 @@
 #include "services/supervisor/upstream_line.hpp"
 #include "shared/claude/messages_request.hpp"
 #include "shared/claude/models.hpp"
+#include "shared/common/secret_compare.hpp"
 #include "shared/reply/assembler.hpp"
 #include "shared/reply/token_estimate.hpp"
 
@@ -56,11 +57,8 @@ std::string client_key(const httplib::Request& req) {
 bool authorized(const gateway_settings& s, const httplib::Request& req) {
   if (s.api_keys.empty())
     return true;
-  auto key = client_key(req);
-  for (auto& k : s.api_keys)
-    if (!key.empty() && key == k)
-      return true;
-  return false;
+  // In constant time, like the admin token: no early exit on a prefix.
+  return secret_in(s.api_keys, client_key(req));
 }
 
 /// The error a client sees when the upstream broke the answer mid-stream.

@@ -163,6 +163,34 @@ void read_api_keys(reader& r, std::vector<std::string>& out) {
   out = std::move(keys);
 }
 
+/// `adminHosts`: host names (a port or path is not part of a name).
+void read_admin_hosts(reader& r, std::vector<std::string>& out) {
+  const json* v = r.find("adminHosts");
+  if (!v) return;
+  if (!v->is_array()) {
+    r.fail_type("adminHosts", "an array of host names", *v);
+    return;
+  }
+  std::vector<std::string> hosts;
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const json& host = (*v)[i];
+    std::string path = detail::index_key("adminHosts", i);
+    if (!host.is_string()) {
+      r.fail(detail::type_error(r.file(), path, "a string", host));
+      return;
+    }
+    const auto& name = host.get_ref<const std::string&>();
+    if (name.empty() || name.find_first_of("/:@ \t") != std::string::npos) {
+      r.fail(detail::make_error(r.file(), path,
+                                "must be a host name such as bridge.internal (no scheme, "
+                                "port or path)"));
+      return;
+    }
+    hosts.push_back(name);
+  }
+  out = std::move(hosts);
+}
+
 bool is_region(std::string_view region) {
   return !region.empty() && std::all_of(region.begin(), region.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
@@ -226,6 +254,7 @@ void read_flat_shape(reader& r, server_config& cfg) {
   r.read_int("queueTimeoutMs", cfg.queue_timeout_ms, 0, one_day_ms);
   read_api_keys(r, cfg.api_keys);
   r.read("adminToken", cfg.admin_token);
+  read_admin_hosts(r, cfg.admin_hosts);
   read_non_empty(r, "logDir", cfg.log_dir);
   with_section(r, "logRotation",
                [&](reader& s) { read_log_rotation(s, cfg.log_rotation); });
@@ -300,6 +329,7 @@ nlohmann::json masked_view(const server_config& c) {
     {"queueTimeoutMs", c.queue_timeout_ms},
     {"apiKeys", std::move(keys)},
     {"adminToken", mask_secret(c.admin_token)},
+    {"adminHosts", c.admin_hosts},
     {"logDir", c.log_dir},
     {"logRotation",
      {{"maxSize", c.log_rotation.max_size_bytes},

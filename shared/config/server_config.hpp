@@ -91,6 +91,10 @@ struct server_config {
   std::vector<std::string> api_keys;
   /// Bearer token for the admin API; empty = admin API is open.
   std::string admin_token;
+  /// `adminHosts`: extra Host names the admin API answers without an
+  /// adminToken (localhost, 127.0.0.1, [::1] and the listen address always
+  /// are); any other name is refused against DNS rebinding.
+  std::vector<std::string> admin_hosts;
   std::string log_dir = "logs";
   log_rotation_settings log_rotation;
   bool watch_config = false;

@@ -1,5 +1,5 @@
-// Starts kiro-sim (TLS) + kiro-bridge with an adminToken for the browser
-// tests, and stops them. Binaries come from $KB_BIN_DIR (default
+// Starts kiro-sim (TLS) + kiro-bridge with an adminToken (or none) for the
+// browser tests, and stops them. Binaries come from $KB_BIN_DIR (default
 // <repo>/build/bin); the UI is served from $KB_WEB_DIR when set, else from
 // the folder compiled into kiro-bridge.
 
@@ -84,7 +84,9 @@ function bridgeAccount(a, priority) {
   };
 }
 
-export async function startStack() {
+/** `options.adminToken`: '' starts the bridge without one (loopback rule only). */
+export async function startStack(options = {}) {
+  const adminToken = options.adminToken ?? ADMIN_TOKEN;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-e2e-web-'));
   const configDir = path.join(dir, 'config');
   fs.mkdirSync(configDir);
@@ -115,7 +117,7 @@ export async function startStack() {
 
     const serverConfig = {
       host: '127.0.0.1', port: 3000, strategy: 'first', autoSwitchOnError: true,
-      workersPerAccount: 4, queueTimeoutMs: 10000, apiKeys: [], adminToken: ADMIN_TOKEN,
+      workersPerAccount: 4, queueTimeoutMs: 10000, apiKeys: [], adminToken,
       logLevel: 'debug', logDir: path.join(dir, 'logs'),
       tokenRefresh: { bufferSeconds: 60, retryAttempts: 1 },
       kiro: { apiBaseUrl: simTls, socialRefreshUrl: `${simTls}/refreshToken`,

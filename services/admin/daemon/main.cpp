@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   auto watcher = kb::admin::serve_admin(
     server, sys, admin, supervisor, store,
     {conf.server.admin_token, args.config_dir, KB_WEB_DIST,
-     conf.server.watch_config});
+     conf.server.watch_config, host});
 
   port = kb::bind_http(server, host, port);
   if (port < 0) {

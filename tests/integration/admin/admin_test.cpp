@@ -77,7 +77,8 @@ struct bridge_fixture {
   std::unique_ptr<child_process> proc;
   int port = 0;
 
-  explicit bridge_fixture(json extra = json::object(), bool with_token = true) {
+  explicit bridge_fixture(json extra = json::object(), bool with_token = true,
+                          const std::string& host = "127.0.0.1") {
     json server = {{"host", "127.0.0.1"},
                    {"port", 3000},
                    {"workersPerAccount", 2},
@@ -101,7 +102,7 @@ struct bridge_fixture {
                  .dump(2));
     proc = std::make_unique<child_process>(
       std::vector<std::string>{bin_dir + "/kiro-bridge", "--config-dir", dir.path(),
-                               "--port", "0", "--host", "127.0.0.1"},
+                               "--port", "0", "--host", host},
       dir.file("bridge.log"));
     auto line = proc->wait_for_line("listening on", 15s);
     REQUIRE_MESSAGE(line, read_text(dir.file("bridge.log")));
@@ -673,4 +674,219 @@ TEST_CASE("kiroctl manages models and accounts end to end") {
                                             ">/dev/null 2>&1")
                                    .c_str());
   CHECK(WEXITSTATUS(unreachable) == 1);
+}
+
+namespace {
+
+/// `error.type` and `error.message` of an admin refusal.
+std::pair<std::string, std::string> admin_error(const httplib::Result& r) {
+  auto err = body_of(r)["error"];
+  return {err.value("type", ""), err.value("message", "")};
+}
+
+std::string host_header(const bridge_fixture& b) {
+  return "127.0.0.1:" + std::to_string(b.port);
+}
+
+} // namespace
+
+TEST_CASE("without adminToken a web page can neither add accounts nor rebind its name") {
+  bridge_fixture b{json::object(), false};
+  auto c = b.client("");
+  auto account = json{{"refreshToken", "refresh-a3-SECRET"}, {"email", "csrf@example.com"}}.dump();
+  // The issue's probe: a page on attacker.example, its name resolved to 127.0.0.1.
+  auto r = c.Post("/api/accounts",
+                  {{"Host", "attacker.example"}, {"Origin", "http://attacker.example"}},
+                  account, "text/plain");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  auto [type, message] = admin_error(r);
+  CHECK(type == "permission_error");
+  CHECK(message.find("Host attacker.example is not a name of this bridge") == 0);
+  // Reading through the rebound name is refused too (config, logs).
+  r = c.Get("/api/config", {{"Host", "attacker.example:" + std::to_string(b.port)}});
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  // A form POST from another site to the right Host: refused by its Origin.
+  r = c.Post("/api/accounts", {{"Origin", "http://attacker.example"}}, account,
+             "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  std::tie(type, message) = admin_error(r);
+  CHECK(type == "permission_error");
+  CHECK(message == "Origin http://attacker.example is not this bridge's own; cross-site "
+                   "admin requests are refused");
+  r = c.Post("/api/accounts/a1/reset", {{"Origin", "null"}}, "", "text/plain");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  // A body that is not declared JSON (what a form can send without preflight).
+  for (auto type_sent : {"text/plain", "application/x-www-form-urlencoded"}) {
+    r = c.Post("/api/accounts", account, type_sent);
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status == 415, type_sent);
+    std::tie(type, message) = admin_error(r);
+    CHECK(type == "invalid_request_error");
+    CHECK(message == "an admin request body must be Content-Type: application/json");
+  }
+  r = c.Put("/api/models/x", R"({"kiro":"claude-haiku-4.5"})", "text/plain");
+  REQUIRE(r);
+  CHECK(r->status == 415);
+  CHECK(account_ids(body_of(c.Get("/api/accounts"))) == std::set<std::string>{"a1", "a2"});
+  // The web UI's own requests: same origin, JSON.
+  r = c.Post("/api/accounts", {{"Origin", "http://" + host_header(b)}}, account,
+             "application/json");
+  REQUIRE(r);
+  CHECK_MESSAGE(r->status == 201, r->body);
+  r = c.Post("/api/accounts/a1/test", {{"Origin", "http://" + host_header(b)}}, "", "");
+  REQUIRE(r);
+  CHECK_MESSAGE(r->status == 200, r->body);
+  r = c.Get("/api/accounts", {{"Host", "localhost:" + std::to_string(b.port)}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("adminHosts names are served without a token; other names are not") {
+  bridge_fixture b{json{{"adminHosts", json::array({"kiro.internal"})}}, false};
+  auto c = b.client("");
+  auto r = c.Get("/api/accounts", {{"Host", "kiro.internal:" + std::to_string(b.port)}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  r = c.Get("/api/accounts", {{"Host", "kiro.internal.attacker.example"}});
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(body_of(c.Get("/api/config"))["server"]["adminHosts"] == json::array({"kiro.internal"}));
+}
+
+TEST_CASE("with adminToken a cross-site mutation or a non-JSON body is still refused") {
+  bridge_fixture b;
+  auto c = b.client();
+  auto r = c.Delete("/api/accounts/a1", {{"Origin", "http://attacker.example"}});
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  r = c.Patch("/api/accounts/a1", R"({"priority":3})", "text/plain");
+  REQUIRE(r);
+  CHECK(r->status == 415);
+  CHECK(account_ids(body_of(c.Get("/api/accounts"))) == std::set<std::string>{"a1", "a2"});
+  // The token answers for any Host (it is what rebinding cannot forge).
+  r = c.Get("/api/accounts", {{"Host", "bridge.example.com"}, {"X-Forwarded-For", "10.1.2.3"}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("behind a proxy the loopback rule alone does not admit admin requests") {
+  bridge_fixture b{json::object(), false};
+  auto c = b.client("");
+  for (auto header : {std::pair<std::string, std::string>{"X-Forwarded-For", "203.0.113.9"},
+                      {"Forwarded", "for=203.0.113.9;proto=https"},
+                      {"X-Real-IP", "203.0.113.9"}}) {
+    auto r = c.Get("/api/accounts", {{header.first, header.second}});
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status == 403, header.first);
+    auto [type, message] = admin_error(r);
+    CHECK(type == "permission_error");
+    CHECK(message.find("this request came through a proxy (X-Forwarded-For/Forwarded)") == 0);
+  }
+  CHECK(c.Get("/api/accounts")->status == 200);
+  CHECK(read_text(b.dir.file("bridge.log"))
+          .find("admin API: no adminToken, so loopback clients only") != std::string::npos);
+}
+
+TEST_CASE("listening beyond loopback without adminToken refuses the admin API and says so") {
+  bridge_fixture b{json::object(), false, "0.0.0.0"};
+  auto c = b.client("");
+  auto r = c.Get("/api/accounts");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  auto [type, message] = admin_error(r);
+  CHECK(type == "permission_error");
+  CHECK(message == "kiro-bridge listens on 0.0.0.0, beyond loopback, and no adminToken is "
+                   "configured: set adminToken to use the admin API");
+  r = c.Post("/api/config/hot-reload", "", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(c.Get("/api/health")->status == 200);
+  CHECK(read_text(b.dir.file("bridge.log"))
+          .find("WARN  [admin] req=- acct=- admin API: no adminToken while listening on "
+                "0.0.0.0 (beyond loopback): every admin request is refused (403) until "
+                "adminToken is set") != std::string::npos);
+}
+
+TEST_CASE("a symlink in logDir is not served and log files are 0640") {
+  bridge_fixture b;
+  auto c = b.client();
+  auto logs = b.dir.file("logs");
+  for (auto name : {"server-debug.log", "server-error.log", "claude-code.log", "kiro-api.log"}) {
+    auto perms = std::filesystem::status(logs + "/" + name).permissions();
+    CHECK_MESSAGE(perms == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                            std::filesystem::perms::group_read),
+                  name);
+  }
+  std::filesystem::remove(logs + "/claude-code.log");
+  std::filesystem::create_symlink(b.dir.file("kiro-accounts.json"), logs + "/claude-code.log");
+  auto r = c.Get("/api/logs/claude-code.log?lines=1000");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(r->body.find("SECRET") == std::string::npos);
+  auto [type, message] = admin_error(r);
+  CHECK(type == "permission_error");
+  CHECK(message == "log claude-code.log is not a regular file (a symbolic link or device in "
+                   "logDir), so it is not served");
+  // A missing file is an empty tail, as before.
+  std::filesystem::remove(logs + "/kiro-api.log");
+  r = c.Get("/api/logs/kiro-api.log");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.empty());
+}
+
+TEST_CASE("a hot reload to a logDir that is not a writable directory is refused") {
+  bridge_fixture b;
+  auto c = b.client();
+  auto server = json::parse(read_text(b.dir.file("server-config.json")));
+  auto bad = server;
+  bad["logDir"] = "/proc/self";
+  bad["logLevel"] = "error";
+  write_text(b.dir.file("server-config.json"), bad.dump(2));
+  auto r = c.Post("/api/config/hot-reload", "", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  auto err = body_of(r)["error"];
+  CHECK(err["type"] == "invalid_request_error");
+  CHECK(err["key"] == "logDir");
+  CHECK(err["file"] == b.dir.file("server-config.json"));
+  CHECK(err["message"].get<std::string>().find(b.dir.file("server-config.json") +
+                                               ": logDir: /proc/self is not a writable "
+                                               "directory: ") == 0);
+  CHECK(err["message"].get<std::string>().find("; the running configuration is kept") !=
+        std::string::npos);
+  auto config = body_of(c.Get("/api/config"));
+  CHECK(config["server"]["logDir"] == b.dir.file("logs"));
+  CHECK(config["logLevel"] == "DEBUG");
+  // The old files keep receiving lines.
+  write_text(b.dir.file("server-config.json"), server.dump(2));
+  REQUIRE(c.Get("/api/accounts?probe=after-refused-reload"));
+  auto tail = c.Get("/api/logs/server-debug.log?lines=200");
+  REQUIRE(tail);
+  CHECK(tail->body.find("hot reload refused") != std::string::npos);
+  // A plain file where the folder should be.
+  bad["logDir"] = b.dir.file("server-config.json");
+  write_text(b.dir.file("server-config.json"), bad.dump(2));
+  r = c.Post("/api/config/hot-reload", "", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"]["key"] == "logDir");
+}
+
+TEST_CASE("kiro-bridge does not start with a logDir it cannot write") {
+  temp_dir dir;
+  write_text(dir.file("server-config.json"),
+             json{{"host", "127.0.0.1"}, {"logDir", "/proc/self"}}.dump());
+  child_process proc{std::vector<std::string>{bin_dir + "/kiro-bridge", "--config-dir",
+                                              dir.path(), "--port", "0"},
+                     dir.file("bridge.log")};
+  CHECK_FALSE(proc.wait_for_line("listening on", 15s));
+  CHECK(proc.stop(SIGTERM, 10s) == 1);
+  CHECK(read_text(dir.file("bridge.log"))
+          .find("kiro-bridge: " + dir.file("server-config.json") +
+                ": logDir: /proc/self is not a writable directory: ") != std::string::npos);
 }

@@ -70,6 +70,7 @@ TEST_CASE("the README's flat shape is read") {
     "logLevel": "debug",
     "workersPerAccount": 4, "queueTimeoutMs": 1500,
     "apiKeys": ["sk-one", "sk-two"], "adminToken": "admin-secret",
+    "adminHosts": ["kiro.internal"],
     "logDir": "/var/log/kb", "logRotation": {"maxSize": 2048, "maxFiles": 2},
     "watchConfig": true,
     "cluster": {"supervisorHost": "supervisor", "supervisorPort": 4200,
@@ -90,6 +91,7 @@ TEST_CASE("the README's flat shape is read") {
   CHECK(c.queue_timeout_ms == 1500);
   CHECK(c.api_keys == std::vector<std::string>{"sk-one", "sk-two"});
   CHECK(c.admin_token == "admin-secret");
+  CHECK(c.admin_hosts == std::vector<std::string>{"kiro.internal"});
   CHECK(c.log_dir == "/var/log/kb");
   CHECK(c.log_rotation.max_size_bytes == 2048);
   CHECK(c.log_rotation.max_files == 2);
@@ -177,6 +179,13 @@ TEST_CASE("every wrongly typed key is named in the error") {
     {R"({"apiKeys":"sk-1"})", "apiKeys", "expected an array of strings, got string"},
     {R"({"apiKeys":["a",2]})", "apiKeys[1]", "expected a string, got number"},
     {R"({"adminToken":1})", "adminToken", "expected a string, got number"},
+    {R"({"adminHosts":"kiro.internal"})", "adminHosts",
+     "expected an array of host names, got string"},
+    {R"({"adminHosts":[1]})", "adminHosts[0]", "expected a string, got number"},
+    {R"({"adminHosts":["http://kiro.internal"]})", "adminHosts[0]",
+     "must be a host name such as bridge.internal (no scheme, port or path)"},
+    {R"({"adminHosts":["kiro.internal:3000"]})", "adminHosts[0]",
+     "must be a host name such as bridge.internal (no scheme, port or path)"},
     {R"({"logDir":[]})", "logDir", "expected a string, got array"},
     {R"({"logRotation":{"maxSize":"1MB"}})", "logRotation.maxSize",
      "expected a number, got string"},

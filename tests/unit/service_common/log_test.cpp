@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "services/common/log.hpp"
@@ -11,6 +12,20 @@
 using namespace kb::log;
 
 namespace {
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("kb-log-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+unsigned mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  REQUIRE(::lstat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in{path};
@@ -88,5 +103,87 @@ TEST_CASE("events land in their category files and rotate at the size limit") {
   CHECK_FALSE(std::filesystem::exists(dir / "claude-code.log.3"));
   close_files();
   set_level(level::info);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("log files are created 0640, and an older 0644 file is made 0640") {
+  auto dir = fresh_dir("mode");
+  { std::ofstream old{dir / "server-error.log"}; old << "old line\n"; }
+  ::chmod((dir / "server-error.log").c_str(), 0644);
+  auto mask = ::umask(0); // the widest umask: the mode must not depend on it
+  auto err = open_files({dir.string(), 1 << 20, 2});
+  ::umask(mask);
+  REQUIRE_FALSE(err);
+  for (auto name : {"server-debug.log", "server-error.log", "claude-code.log", "kiro-api.log"})
+    CHECK_MESSAGE(mode_of(dir / name) == 0640, name);
+  CHECK(slurp((dir / "server-error.log").string()) == "old line\n");
+  close_files();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a symlink where a log file goes is refused, and its target is not written") {
+  auto dir = fresh_dir("link");
+  auto target = dir / "kiro-accounts.json";
+  { std::ofstream t{target}; t << "{\"secret\":1}"; }
+  std::filesystem::create_symlink(target, dir / "kiro-api.log");
+  auto err = open_files({dir.string(), 1 << 20, 2});
+  REQUIRE(err);
+  CHECK(*err == "cannot open log file " + (dir / "kiro-api.log").string() +
+                  ": it is a symbolic link");
+  KB_WARN("worker", "must not reach the link's target");
+  CHECK(slurp(target.string()) == "{\"secret\":1}");
+  CHECK(files_dir().empty());
+  close_files();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a folder that refuses the new files leaves the running ones open") {
+  auto good = fresh_dir("keep");
+  REQUIRE_FALSE(open_files({good.string(), 1 << 20, 2}));
+  auto err = open_files({"/proc/self", 1 << 20, 2});
+  REQUIRE(err);
+  CHECK(files_dir() == good.string());
+  KB_WARN("supervisor", "still logged to the old folder");
+  CHECK(slurp((good / "server-error.log").string()).find("still logged to the old folder") !=
+        std::string::npos);
+  close_files();
+  std::filesystem::remove_all(good);
+}
+
+TEST_CASE("a log tail is read only from a regular file") {
+  auto dir = fresh_dir("tail");
+  { std::ofstream f{dir / "server-debug.log"}; f << "one\ntwo\nthree\n"; }
+  auto ok = read_file_tail((dir / "server-debug.log").string(), 6);
+  CHECK(ok.result == tail_read::state::ok);
+  CHECK(ok.text == "three\n");
+  std::filesystem::create_symlink(dir / "server-debug.log", dir / "claude-code.log");
+  auto link = read_file_tail((dir / "claude-code.log").string(), 1 << 20);
+  CHECK(link.result == tail_read::state::not_regular);
+  CHECK(link.text.empty());
+  REQUIRE(::mkfifo((dir / "kiro-api.log").c_str(), 0600) == 0);
+  CHECK(read_file_tail((dir / "kiro-api.log").string(), 1 << 20).result ==
+        tail_read::state::not_regular);
+  std::filesystem::create_directory(dir / "server-error.log");
+  CHECK(read_file_tail((dir / "server-error.log").string(), 1 << 20).result ==
+        tail_read::state::not_regular);
+  CHECK(read_file_tail((dir / "nothing.log").string(), 1 << 20).result ==
+        tail_read::state::missing);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("logDir must be a directory a file can be created in") {
+  auto dir = fresh_dir("writable");
+  CHECK_FALSE(check_writable_dir(dir.string()));
+  CHECK_FALSE(check_writable_dir((dir / "made" / "on" / "demand").string()));
+  CHECK(std::filesystem::is_directory(dir / "made" / "on" / "demand"));
+  CHECK(std::distance(std::filesystem::directory_iterator{dir / "made" / "on" / "demand"},
+                      std::filesystem::directory_iterator{}) == 0); // the probe is gone
+  auto proc = check_writable_dir("/proc/self");
+  REQUIRE(proc);
+  CHECK(proc->rfind("/proc/self is not a writable directory: ", 0) == 0);
+  { std::ofstream f{dir / "a-file"}; f << "x"; }
+  auto file = check_writable_dir((dir / "a-file").string());
+  REQUIRE(file);
+  CHECK(file->find("cannot be created") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -8,6 +8,8 @@ export const auth = reactive({
   /** 'unknown' until the first probe, then 'open' | 'token' | 'login' | 'forbidden'. */
   mode: 'unknown',
   hasToken: !!localStorage.getItem(TOKEN_KEY),
+  /** The admin API's own words when it answered 403. */
+  reason: '',
 });
 
 export class ApiError extends Error {
@@ -76,7 +78,8 @@ export const del = (path) => api('DELETE', path);
 
 /** Finds out whether the admin API needs a token, and whether ours works. */
 export async function probeAuth() {
-  const { res } = await send('GET', '/api/config');
+  const { res, parsed } = await send('GET', '/api/config');
+  auth.reason = res.status === 403 ? errorMessage(parsed, 403) : '';
   if (res.ok) auth.mode = token() ? 'token' : 'open';
   else if (res.status === 401) auth.mode = 'login';
   else if (res.status === 403) auth.mode = 'forbidden';

@@ -19,7 +19,8 @@ export const CONFIG_SECTIONS = [
   {
     title: 'Access', keys: [
       ['apiKeys', 'Keys Claude clients must send (x-api-key or Bearer); empty accepts any key. Shown masked.'],
-      ['adminToken', 'Bearer token of the admin API and this UI; without one only loopback clients are served. Shown masked.'],
+      ['adminToken', 'Bearer token of the admin API and this UI; without one only loopback clients are served, and nobody when the bridge listens beyond loopback or sits behind a proxy. Shown masked.'],
+      ['adminHosts', 'Extra Host names the admin API answers without an adminToken (localhost, 127.0.0.1, [::1] and the listen address always are).'],
     ],
   },
   {
