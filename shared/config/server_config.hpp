@@ -76,7 +76,9 @@ struct cluster_settings {
 /// nested shape (`server`, `account`, `token`, `logging`) are read; a flat
 /// key wins over its nested twin.
 struct server_config {
-  std::string host = "0.0.0.0";
+  // Loopback by default: beyond it the admin API needs adminToken (issue 17)
+  // and the Claude API is open to the network unless apiKeys are set.
+  std::string host = "127.0.0.1";
   int port = 3000;
   selection_strategy strategy = selection_strategy::automatic;
   bool auto_switch_on_error = true;

@@ -27,7 +27,7 @@ config_error parse_error(std::string_view text) {
 
 TEST_CASE("an empty object gives every documented default") {
   auto c = parse_ok("{}");
-  CHECK(c.host == "0.0.0.0");
+  CHECK(c.host == "127.0.0.1");
   CHECK(c.port == 3000);
   CHECK(c.strategy == selection_strategy::automatic);
   CHECK(c.auto_switch_on_error);

@@ -3,7 +3,7 @@
 export const CONFIG_SECTIONS = [
   {
     title: 'Listening', keys: [
-      ['host', 'Interface the Claude API and this admin UI listen on. Changing it needs a restart.'],
+      ['host', 'Interface the Claude API and this admin UI listen on (default 127.0.0.1). Beyond loopback the admin API needs adminToken. Changing it needs a restart.'],
       ['port', 'TCP port of the Claude API and the admin UI. Changing it needs a restart.'],
     ],
   },
