@@ -108,6 +108,11 @@ result<account_spec> parse_account(const json::value& v) {
                          ? std::string(shared_social_profile_arn)
                          : std::move(*arn);
   spec.email = std::move(*email);
+  auto subscription = optional_string(*obj, "subscription");
+  if (!subscription.ok())
+    return subscription.error();
+  if (!subscription->empty())
+    spec.subscription = std::move(*subscription);
   spec.access_token_expires_in = *expires;
   spec.usage_limit = *limit;
   spec.current_usage = *usage;
