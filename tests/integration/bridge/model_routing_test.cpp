@@ -116,7 +116,8 @@ struct stack {
     auto res = cli.Get("/__sim/requests?endpoint=generateAssistantResponse");
     REQUIRE(res);
     std::vector<std::string> out;
-    for (auto& r : json::parse(res->body)["requests"])
+    auto log = json::parse(res->body);
+    for (auto& r : log["requests"])
       out.push_back(r["accountId"].get<std::string>());
     return out;
   }
@@ -161,7 +162,10 @@ TEST_CASE("an opus request skips the FREE account and counts input tokens in the
   auto opus = s.post(request("claude-opus-4-7"));
   REQUIRE(opus);
   REQUIRE_MESSAGE(opus->status == 200, opus->body);
-  CHECK(s.chat_accounts() == std::vector<std::string>{"free", "pro"});
+  auto accounts = s.chat_accounts();
+  const std::vector<std::string> expected{"free", "pro"};
+  std::string seen = json(accounts).dump();
+  CHECK_MESSAGE(accounts == expected, "chat calls came from " << seen);
   auto sonnet_in = json::parse(sonnet->body)["usage"]["input_tokens"].get<int64_t>();
   auto opus_in = json::parse(opus->body)["usage"]["input_tokens"].get<int64_t>();
   // kiro-sim measures the same prompt against 200K for sonnet 4.5 and 1M for
