@@ -73,17 +73,16 @@ void add_limits(claude::model_entry& e, const served_model* s) {
   e.max_tokens = s->max_output_tokens;
 }
 
-/// The id a client sends for a served Kiro model: Claude's dash form
-/// (claude-opus-4.7 → claude-opus-4-7) when the mapping resolves it back,
-/// else the Kiro id itself when that resolves; "" when neither does.
+/// The Claude id a client sends for a served Claude Kiro model, in
+/// Claude's dash form (claude-opus-4.7 → claude-opus-4-7), when the mapping
+/// resolves it back; "" otherwise (auto and the non-Claude models have no
+/// Claude id: /v1/models lists Claude models only).
 std::string claude_id_for(const config::model_mapping& m, const std::string& kiro_id) {
-  if (kiro_id.rfind("claude-", 0) == 0) {
-    auto dashed = kiro_id;
-    std::replace(dashed.begin(), dashed.end(), '.', '-');
-    if (config::resolve(m, dashed) == kiro_id)
-      return dashed;
-  }
-  return config::resolve(m, kiro_id) == kiro_id ? kiro_id : std::string{};
+  if (kiro_id.rfind("claude-", 0) != 0)
+    return {};
+  auto dashed = kiro_id;
+  std::replace(dashed.begin(), dashed.end(), '.', '-');
+  return config::resolve(m, dashed) == kiro_id ? dashed : std::string{};
 }
 
 } // namespace

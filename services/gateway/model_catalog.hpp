@@ -34,8 +34,9 @@ std::vector<served_model> parse_served_models(std::string_view json);
 /// The models /v1/models lists, newest first (by the date in the id, then
 /// by id), in Anthropic's shape: every Claude id the mapping knows, then,
 /// for each served Kiro model no mapping entry targets, the Claude id the
-/// bridge resolves to it (claude-opus-4.7 → claude-opus-4-7; other models
-/// by their Kiro id). Entries whose model is served carry its limits.
+/// bridge resolves to it (claude-opus-4.7 → claude-opus-4-7; auto and
+/// non-Claude models have none). Entries whose model is served carry its
+/// limits.
 std::vector<claude::model_entry> model_catalog(const config::model_mapping& m,
                                                const std::vector<served_model>& served = {});
 

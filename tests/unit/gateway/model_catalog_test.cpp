@@ -49,12 +49,11 @@ TEST_CASE("the window comes from the pool's model list, else the built-in table"
   CHECK(context_window({}, "claude-opus-4.7") == config::context_window("claude-opus-4.7"));
 }
 
-TEST_CASE("with only a default mapping the catalog lists the ids that resolve to served models") {
+TEST_CASE("with only a default mapping the catalog lists the Claude ids that resolve to served models") {
   auto m = only_default();
   CHECK(model_catalog(m).empty());
   auto catalog = model_catalog(m, pool_serves());
-  CHECK(ids(catalog) ==
-        std::vector<std::string>{"glm-5", "claude-sonnet-4-5", "claude-opus-4-7", "auto"});
+  CHECK(ids(catalog) == std::vector<std::string>{"claude-sonnet-4-5", "claude-opus-4-7"});
   for (auto& e : catalog) {
     auto served = pool_serves();
     auto kiro = config::resolve(m, e.id);
