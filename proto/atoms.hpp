@@ -49,5 +49,8 @@ using test = caf::atom_constant<caf::atom("test")>;
 using workers = caf::atom_constant<caf::atom("workers")>;
 /// The models Kiro offers, via one healthy account: `(get, models)`.
 using models = caf::atom_constant<caf::atom("models")>;
+/// supervisor → maintainer: an account's paged ListAvailableModels;
+/// gateway → supervisor `(get, model_list)`: the models the pool serves.
+using model_list = caf::atom_constant<caf::atom("modellist")>;
 
 } // namespace kb::atom

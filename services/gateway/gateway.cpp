@@ -8,6 +8,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/after.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <httplib.h>
 
 #include "proto/atoms.hpp"
@@ -308,6 +310,8 @@ struct gateway::impl {
   std::shared_ptr<sink_pool> sinks;
   std::shared_ptr<sup::ticket_pool> tickets;
   std::unique_ptr<call_watchdog> watchdog; ///< with tickets only
+  /// The models the pool serves (supervisor `(get, model_list)`).
+  std::shared_ptr<served_models_cache> served = std::make_shared<served_models_cache>();
 
   impl(caf::actor_system& s, caf::actor sup, gateway_settings settings,
        std::shared_ptr<sup::ticket_pool> ticket_source)
@@ -323,6 +327,34 @@ struct gateway::impl {
   std::shared_ptr<const gateway_settings> snapshot() const {
     std::lock_guard<std::mutex> guard{settings_mutex};
     return current;
+  }
+
+  /// The pool's models, asked again when 30 s old: `wait` blocks (up to
+  /// 5 s) for the answer, otherwise the ask runs beside the request.
+  std::shared_ptr<const std::vector<served_model>> served_models(bool wait) {
+    auto now = served_models_cache::clock::now();
+    if (!served->stale(now, std::chrono::seconds(30)))
+      return served->get();
+    auto cache = served;
+    if (wait) {
+      caf::scoped_actor self{sys};
+      self->request(supervisor, std::chrono::seconds(5), caf::get_atom::value,
+                    atom::model_list::value)
+        .receive([&](bool ok, std::string& text) {
+                   if (ok) cache->set(parse_served_models(text), now);
+                 },
+                 [](caf::error&) {});
+    } else if (served->claim_refresh(now, std::chrono::seconds(1))) {
+      sys.spawn([cache, sup = supervisor, now](caf::event_based_actor* self) {
+        self->request(sup, std::chrono::seconds(5), caf::get_atom::value,
+                      atom::model_list::value)
+          .then([cache, now](bool ok, std::string& text) {
+                  if (ok) cache->set(parse_served_models(text), now);
+                },
+                [](caf::error&) {});
+      });
+    }
+    return served->get();
   }
 
   /// Common prologue: request id and auth (the server enforces the body
@@ -368,7 +400,7 @@ struct gateway::impl {
     opts.stream = conv.stream;
     opts.parse_thinking = conv.thinking.mode != thinking_mode::off;
     opts.input_tokens_estimate = tokens::estimate_conversation(conv);
-    opts.context_window_tokens = config::context_window(conv.upstream_model);
+    opts.context_window_tokens = context_window(*served_models(false), conv.upstream_model);
     opts.stop_sequences = conv.stop_sequences;
     for (auto& t : conv.tools)
       opts.tool_names.push_back(t.name);
@@ -389,7 +421,7 @@ struct gateway::impl {
     }
     auto deadline = started + milliseconds(s->request_timeout_ms);
     session->assembler.begin();
-    if (auto t = tickets ? tickets->take() : std::nullopt)
+    if (auto t = tickets ? tickets->take(conv.upstream_model) : std::nullopt)
       call_on_ticket(*session, std::move(conv), std::move(*t), deadline);
     else
       sink->send(supervisor, atom::generate::value, std::move(conv), sink.handle());
@@ -519,7 +551,7 @@ struct gateway::impl {
     auto query = req.target.find('?') == std::string::npos
                    ? std::string{}
                    : req.target.substr(req.target.find('?') + 1);
-    auto page = claude::render_model_list(model_catalog(s->models), query);
+    auto page = claude::render_model_list(model_catalog(s->models, *served_models(true)), query);
     if (!page) {
       send_error(res, page.error(), rid);
       return;
@@ -533,7 +565,7 @@ struct gateway::impl {
     if (!admit(*s, req, res, rid))
       return;
     auto id = req.matches[1].str();
-    for (auto& m : model_catalog(s->models)) {
+    for (auto& m : model_catalog(s->models, *served_models(true))) {
       if (m.id == id) {
         res.set_content(claude::render_model(m), "application/json");
         return;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 namespace kb::gw {
 
 namespace {
@@ -55,13 +57,83 @@ std::string display_name(std::string_view id) {
   return out;
 }
 
-std::vector<claude::model_entry> model_catalog(const config::model_mapping& m) {
+namespace {
+
+const served_model* find_served(const std::vector<served_model>& served,
+                                std::string_view kiro_id) {
+  auto it = std::find_if(served.begin(), served.end(),
+                         [&](auto& x) { return x.kiro_id == kiro_id; });
+  return it == served.end() ? nullptr : &*it;
+}
+
+void add_limits(claude::model_entry& e, const served_model* s) {
+  if (!s)
+    return;
+  e.max_input_tokens = s->max_input_tokens;
+  e.max_tokens = s->max_output_tokens;
+}
+
+/// The Claude id a client sends for a served Claude Kiro model, in
+/// Claude's dash form (claude-opus-4.7 → claude-opus-4-7), when the mapping
+/// resolves it back; "" otherwise (auto and the non-Claude models have no
+/// Claude id: /v1/models lists Claude models only).
+std::string claude_id_for(const config::model_mapping& m, const std::string& kiro_id) {
+  if (kiro_id.rfind("claude-", 0) != 0)
+    return {};
+  auto dashed = kiro_id;
+  std::replace(dashed.begin(), dashed.end(), '.', '-');
+  return config::resolve(m, dashed) == kiro_id ? dashed : std::string{};
+}
+
+} // namespace
+
+std::vector<served_model> parse_served_models(std::string_view json) {
+  std::vector<served_model> out;
+  auto doc = nlohmann::json::parse(json, nullptr, false);
+  if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_array())
+    return out;
+  for (auto& m : doc["models"]) {
+    if (!m.is_object() || !m.contains("id") || !m["id"].is_string())
+      continue;
+    served_model s;
+    s.kiro_id = m["id"].get<std::string>();
+    s.name = m.value("name", std::string{});
+    s.max_input_tokens = m.value("maxInputTokens", int64_t{0});
+    s.max_output_tokens = m.value("maxOutputTokens", int64_t{0});
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+int64_t context_window(const std::vector<served_model>& served, std::string_view kiro_model) {
+  if (auto* s = find_served(served, kiro_model); s && s->max_input_tokens > 0)
+    return s->max_input_tokens;
+  return config::context_window(kiro_model);
+}
+
+std::vector<claude::model_entry> model_catalog(const config::model_mapping& m,
+                                               const std::vector<served_model>& served) {
   std::vector<claude::model_entry> out;
+  std::vector<std::string> targeted;
   for (auto& e : m.entries) {
     if (e.claude_model == "default")
       continue;
-    out.push_back({e.claude_model, display_name(e.claude_model),
-                   rfc3339(date_suffix(e.claude_model))});
+    claude::model_entry entry{e.claude_model, display_name(e.claude_model),
+                              rfc3339(date_suffix(e.claude_model))};
+    add_limits(entry, find_served(served, e.kiro_model));
+    out.push_back(std::move(entry));
+    targeted.push_back(e.kiro_model);
+  }
+  for (auto& s : served) {
+    if (std::find(targeted.begin(), targeted.end(), s.kiro_id) != targeted.end())
+      continue;
+    auto id = claude_id_for(m, s.kiro_id);
+    if (id.empty() || std::any_of(out.begin(), out.end(), [&](auto& x) { return x.id == id; }))
+      continue;
+    claude::model_entry entry{id, s.name.empty() ? display_name(id) : s.name,
+                              rfc3339(date_suffix(id))};
+    add_limits(entry, &s);
+    out.push_back(std::move(entry));
   }
   std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) {
     if (a.created_at != b.created_at)
@@ -69,6 +141,31 @@ std::vector<claude::model_entry> model_catalog(const config::model_mapping& m) {
     return a.id > b.id;
   });
   return out;
+}
+
+std::shared_ptr<const std::vector<served_model>> served_models_cache::get() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return models_;
+}
+
+void served_models_cache::set(std::vector<served_model> models, clock::time_point at) {
+  auto next = std::make_shared<const std::vector<served_model>>(std::move(models));
+  std::lock_guard<std::mutex> guard{mutex_};
+  models_ = std::move(next);
+  updated_ = at;
+}
+
+bool served_models_cache::stale(clock::time_point now, clock::duration max_age) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return models_->empty() || now - updated_ >= max_age;
+}
+
+bool served_models_cache::claim_refresh(clock::time_point now, clock::duration spacing) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (refresh_claimed_ != clock::time_point{} && now - refresh_claimed_ < spacing)
+    return false;
+  refresh_claimed_ = now;
+  return true;
 }
 
 } // namespace kb::gw

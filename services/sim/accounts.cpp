@@ -128,6 +128,11 @@ result<account_spec> parse_account(const json::value& v) {
   if (spec.profile_arn.empty() && spec.kind == account_kind::enterprise)
     spec.profile_arn = "arn:aws:codewhisperer:us-east-1:111122223333:profile/SIM" + spec.id;
   spec.email = std::move(*email);
+  auto subscription = optional_string(*obj, "subscription");
+  if (!subscription.ok())
+    return subscription.error();
+  if (!subscription->empty())
+    spec.subscription = std::move(*subscription);
   spec.access_token_expires_in = *expires;
   spec.usage_limit = *limit;
   spec.current_usage = *usage;

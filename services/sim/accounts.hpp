@@ -44,6 +44,8 @@ struct account_spec {
   int64_t usage_limit = 500;
   int64_t current_usage = 0;
   std::string email;
+  /// getUsageLimits' subscriptionTitle; decides the models it serves.
+  std::string subscription = "KIRO PRO";
 };
 
 /// Parses one account object; missing optional fields take their defaults.

@@ -112,7 +112,8 @@ public:
                                                         : credits_for(ctx_.estimated_input_tokens,
                                                                       output_bytes_))});
     steps_.push_back(
-        {0, context_usage_event(context_usage_percentage(ctx_.estimated_input_tokens))});
+        {0, context_usage_event(context_usage_percentage(ctx_.estimated_input_tokens,
+                                                         ctx_.context_window_tokens))});
   }
 
   void raw(std::string bytes) { push(std::move(bytes)); }
@@ -222,8 +223,8 @@ std::string format_decimal(double value, int places) {
   return out == "-0" ? "0" : out;
 }
 
-double context_usage_percentage(int64_t input_tokens) {
-  return static_cast<double>(input_tokens) * 100.0 / static_cast<double>(context_window_tokens);
+double context_usage_percentage(int64_t input_tokens, int64_t window_tokens) {
+  return static_cast<double>(input_tokens) * 100.0 / static_cast<double>(window_tokens);
 }
 
 double credits_for(int64_t input_tokens, size_t output_bytes) {

@@ -42,6 +42,8 @@ struct plan_context {
   /// Makes tool ids unique per request yet reproducible.
   uint64_t seed = 0;
   uint64_t sequence = 0;
+  /// The requested model's window (ListAvailableModels maxInputTokens).
+  int64_t context_window_tokens = 200'000;
 };
 
 /// The context window contextUsagePercentage is measured against.
@@ -63,7 +65,11 @@ std::string utf8_prefix(std::string_view s, size_t n);
 /// `value` with at most `places` decimals and no trailing zeros.
 std::string format_decimal(double value, int places);
 
-double context_usage_percentage(int64_t input_tokens);
+/// `input_tokens` as a percentage of the model's window (Kiro measures
+/// contextUsagePercentage against the model's own window: kiro.rs and
+/// AIClient derive input tokens as window × percentage / 100).
+double context_usage_percentage(int64_t input_tokens,
+                                int64_t window_tokens = context_window_tokens);
 double credits_for(int64_t input_tokens, size_t output_bytes);
 
 std::string assistant_event(std::string_view content);

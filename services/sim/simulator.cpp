@@ -142,6 +142,12 @@ http_answer simulator::generate(const http_request_view& req, int64_t now) {
     return reject(reply, auth.account_id, to_string(verdict_.outcome), verdict_.reason,
                   verdict_.detail);
   }
+  if (const account_state* acc = accounts_.find(auth.account_id);
+      acc && !subscription_serves(acc->spec.subscription, verdict_.summary.model_id))
+    return reject(invalid_model(), auth.account_id, to_string(verdict::invalid_model),
+                  "model_not_in_subscription",
+                  verdict_.summary.model_id + " is not part of the " + acc->spec.subscription +
+                      " subscription");
   if (accounts_.is_exhausted(auth.account_id))
     return reject(quota_exhausted(), auth.account_id, "accepted", "quota_exhausted",
                   "the account's usage reached its limit");
@@ -153,6 +159,9 @@ http_answer simulator::generate(const http_request_view& req, int64_t now) {
   response_spec spec = scripted ? std::move(*scripted) : default_response(summary);
   plan_context pctx{summary.estimated_input_tokens, default_answer_text(summary), auth.user_id,
                     seed_, ++sequence_};
+  for (const auto& m : known_models())
+    if (m.id == summary.model_id)
+      pctx.context_window_tokens = m.max_input_tokens;
   auto plan = plan_response(spec, pctx);
   const std::string script_note =
       std::string(scripted ? "script:" : "default:") + std::string(to_string(spec.kind));
@@ -214,7 +223,7 @@ http_answer simulator::usage_limits(const http_request_view& req, int64_t now) {
                   acc->spec.method == auth_method::social && acc->spec.email.empty()
                       ? acc->spec.id + "@kiro-sim.invalid"
                       : acc->spec.email,
-                  acc->usage, acc->spec.usage_limit};
+                  acc->usage, acc->spec.usage_limit, acc->spec.subscription};
   auto a = kiro_answer({200, render_usage_limits(view, now), {}});
   record(req, "getUsageLimits", now, a, auth.account_id);
   return a;
@@ -223,10 +232,22 @@ http_answer simulator::usage_limits(const http_request_view& req, int64_t now) {
 http_answer simulator::list_models(const http_request_view& req, int64_t now) {
   std::lock_guard lock(mutex_);
   auto auth = authenticate(req, now);
-  http_answer a = auth.reason.empty() ? kiro_answer({200, render_models_json(), {}})
-                                      : kiro_answer(invalid_bearer());
-  record(req, "ListAvailableModels", now, a, auth.account_id,
-         auth.reason.empty() ? "" : "bearer_rejected", auth.reason);
+  if (!auth.reason.empty()) {
+    auto a = kiro_answer(invalid_bearer());
+    record(req, "ListAvailableModels", now, a, auth.account_id, "bearer_rejected", auth.reason);
+    return a;
+  }
+  const account_state* acc = accounts_.find(auth.account_id);
+  auto page = render_models_page(acc->spec.subscription, req.query_param("maxResults"),
+                                 req.query_param("nextToken"));
+  if (!page) {
+    auto a = kiro_answer({400, kiro_error_body(page.error().message, ""), "ValidationException"});
+    record(req, "ListAvailableModels", now, a, auth.account_id, "malformed", "paging_invalid",
+           page.error().message);
+    return a;
+  }
+  auto a = kiro_answer({200, std::move(*page), {}});
+  record(req, "ListAvailableModels", now, a, auth.account_id);
   return a;
 }
 

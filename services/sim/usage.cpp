@@ -1,6 +1,8 @@
 #include "services/sim/usage.hpp"
 
+#include <cctype>
 #include <chrono>
+#include <string_view>
 
 #include <boost/json.hpp>
 
@@ -14,6 +16,25 @@ namespace json = boost::json;
 int64_t next_month_start(int64_t now) {
   return next_month_start_ms(now * 1000) / 1000;
 }
+
+namespace {
+
+/// "KIRO FREE" → "Q_DEVELOPER_STANDALONE_FREE" (obs, kiro-protocol.md §6);
+/// the other tiers' type names follow the same pattern (a guess).
+std::string subscription_type(std::string_view title) {
+  std::string tier{title.substr(title.rfind(' ') == std::string_view::npos ? 0
+                                                                          : title.rfind(' ') + 1)};
+  std::string out = "Q_DEVELOPER_STANDALONE_";
+  for (char c : tier) {
+    if (c == '+')
+      out += "_PLUS";
+    else
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+} // namespace
 
 std::string render_usage_limits(const usage_view& usage, int64_t now) {
   const int64_t reset = next_month_start(now);
@@ -48,8 +69,8 @@ std::string render_usage_limits(const usage_view& usage, int64_t now) {
       {"daysUntilReset", days_until},
       {"limits", json::array{}},
       {"subscriptionInfo",
-       json::object{{"subscriptionTitle", "KIRO FREE"},
-                    {"type", "Q_DEVELOPER_STANDALONE_FREE"},
+       json::object{{"subscriptionTitle", usage.subscription},
+                    {"type", subscription_type(usage.subscription)},
                     {"overageCapability", "OVERAGE_INCAPABLE"},
                     {"upgradeCapability", "UPGRADE_CAPABLE"},
                     {"subscriptionManagementTarget", "PURCHASE"}}},

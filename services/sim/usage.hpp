@@ -11,6 +11,7 @@ struct usage_view {
   std::string email; ///< empty: omitted (Enterprise accounts have none)
   int64_t current_usage = 0;
   int64_t usage_limit = 0;
+  std::string subscription = "KIRO PRO"; ///< subscriptionTitle
 };
 
 /// 00:00:00 UTC on the first day of the month after `now` (epoch seconds).

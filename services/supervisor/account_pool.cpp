@@ -1,6 +1,7 @@
 #include "services/supervisor/account_pool.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 namespace kb::pool {
@@ -55,6 +56,75 @@ bool expire_timeouts(std::vector<account_entry>& accounts, int64_t now_ms) {
 
 namespace {
 
+bool contains(const std::vector<std::string>& xs, std::string_view x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+std::string upper(std::string_view s) {
+  std::string out{s};
+  for (char& c : out)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+} // namespace
+
+std::string lacks_model(const model_access& a, std::string_view kiro_model) {
+  if (kiro_model.empty())
+    return {};
+  if (contains(a.lacks, kiro_model))
+    return "Kiro answered INVALID_MODEL_ID";
+  bool legacy = kiro_model.find('_') != std::string_view::npos;
+  if (!a.models.empty()) {
+    if (legacy || contains(a.models, kiro_model))
+      return {};
+    return "not in its ListAvailableModels answer";
+  }
+  auto title = upper(a.subscription_title);
+  if (title.find("FREE") != std::string::npos &&
+      upper(kiro_model).find("OPUS") != std::string::npos)
+    return "its " + a.subscription_title + " subscription has no Opus";
+  return {};
+}
+
+bool learn_invalid_model(model_access& a, const upstream_failure& f,
+                         std::string_view kiro_model) {
+  if (f.reason != "INVALID_MODEL_ID" || kiro_model.empty())
+    return false;
+  if (!contains(a.lacks, kiro_model))
+    a.lacks.emplace_back(kiro_model);
+  return true;
+}
+
+void set_models(model_access& a, std::vector<std::string> ids) {
+  a.models = std::move(ids);
+  a.lacks.clear();
+}
+
+std::optional<std::string> model_unavailable(const std::vector<account_entry>& accounts,
+                                             std::string_view claude_model,
+                                             std::string_view kiro_model) {
+  std::string why;
+  size_t lacking = 0;
+  for (auto& a : accounts) {
+    if (a.state == account_state::disabled)
+      continue;
+    auto reason = lacks_model(a.access, kiro_model);
+    if (reason.empty())
+      return std::nullopt;
+    why += (lacking++ ? "; " : "") + a.id + ": " + reason;
+  }
+  if (lacking == 0)
+    return std::nullopt; // no account at all: explain_unavailable says so
+  std::string model{claude_model};
+  if (claude_model != kiro_model)
+    model += " (Kiro model " + std::string{kiro_model} + ")";
+  return "model " + model + " is not served by any Kiro account of this bridge (" + why +
+         "); pick another model or add an account whose subscription includes it";
+}
+
+namespace {
+
 bool is_excluded(const std::vector<std::string>& excluded,
                  const std::string& id) {
   return std::find(excluded.begin(), excluded.end(), id) != excluded.end();
@@ -71,11 +141,13 @@ bool earlier(const account_entry& a, const account_entry& b) {
 
 std::optional<size_t> pick(strategy s, const std::vector<account_entry>& accounts,
                            int64_t now_ms, const std::vector<std::string>& excluded,
-                           size_t& cursor, uint64_t random_draw) {
+                           size_t& cursor, uint64_t random_draw,
+                           std::string_view kiro_model) {
   std::vector<size_t> candidates;
   for (size_t i = 0; i < accounts.size(); ++i) {
     auto& a = accounts[i];
-    if (a.idle_workers > 0 && usable(a, now_ms) && !is_excluded(excluded, a.id))
+    if (a.idle_workers > 0 && usable(a, now_ms) && !is_excluded(excluded, a.id) &&
+        lacks_model(a.access, kiro_model).empty())
       candidates.push_back(i);
   }
   if (candidates.empty())

@@ -24,6 +24,23 @@ enum class account_state { active, cooldown, exhausted, error, disabled };
 
 std::string_view to_string(account_state s);
 
+/// What decides whether an account serves a Kiro model (rule 5, issue 14).
+struct model_access {
+  std::string subscription_title; ///< getUsageLimits' title; "" = not polled yet
+  /// The ids of the account's ListAvailableModels answer; empty = not read yet.
+  std::vector<std::string> models;
+  /// Models Kiro refused to this account with INVALID_MODEL_ID since its
+  /// list was last read.
+  std::vector<std::string> lacks;
+};
+
+/// Why an account with this access cannot serve `kiro_model`, or "" when it
+/// can or nothing says otherwise. Its model list decides once read (legacy
+/// CLAUDE_* ids are accepted but never listed); before that, a FREE
+/// subscription has no Opus (kiro.rs token_manager.rs
+/// select_next_credential / credentials.rs supports_opus).
+std::string lacks_model(const model_access& a, std::string_view kiro_model);
+
 struct account_entry {
   std::string id;
   int32_t priority = 0;
@@ -36,6 +53,7 @@ struct account_entry {
   int32_t idle_workers = 0;
   int32_t in_flight = 0;
   std::string last_error;
+  model_access access;
 };
 
 /// Whether the account may take a request at `now_ms` (ignoring idle workers).
@@ -45,12 +63,30 @@ bool usable(const account_entry& a, int64_t now_ms);
 /// account changed.
 bool expire_timeouts(std::vector<account_entry>& accounts, int64_t now_ms);
 
-/// Picks an account that is usable, has an idle worker, and is not in
-/// `excluded`. `cursor` is the round-robin position (updated), `random_draw`
-/// any uniformly random number (used by `random`).
+/// Picks an account that is usable, has an idle worker, is not in
+/// `excluded` and serves `kiro_model` (any model when empty). `cursor` is
+/// the round-robin position (updated), `random_draw` any uniformly random
+/// number (used by `random`).
 std::optional<size_t> pick(strategy s, const std::vector<account_entry>& accounts,
                            int64_t now_ms, const std::vector<std::string>& excluded,
-                           size_t& cursor, uint64_t random_draw);
+                           size_t& cursor, uint64_t random_draw,
+                           std::string_view kiro_model = {});
+
+/// If `f` is Kiro's 400 INVALID_MODEL_ID, records that the account lacks
+/// `kiro_model` (until its model list is read again) and returns true.
+bool learn_invalid_model(model_access& a, const upstream_failure& f,
+                         std::string_view kiro_model);
+
+/// A fresh ListAvailableModels answer: replaces the list, forgets what
+/// INVALID_MODEL_ID answers taught.
+void set_models(model_access& a, std::vector<std::string> ids);
+
+/// When no account that is not disabled serves `kiro_model`: the client's
+/// message, naming the model (`claude_model` as the client sent it) and why
+/// each account lacks it. nullopt while some account may serve it.
+std::optional<std::string> model_unavailable(const std::vector<account_entry>& accounts,
+                                             std::string_view claude_model,
+                                             std::string_view kiro_model);
 
 /// What the supervisor should do with the request after a failure.
 enum class next_step {

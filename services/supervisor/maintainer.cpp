@@ -116,6 +116,24 @@ caf::behavior maintainer_behavior(caf::stateful_actor<maintainer_state>* self,
         return {true, arns->front()};
       return {false, std::get<upstream_failure>(parsed).message};
     },
+    [self](atom::model_list, const std::string& account_id,
+           const account::credentials& creds) -> models_outcome {
+      auto& st = self->state;
+      auto list = account::fetch_model_list(
+        creds, st.api_base(creds), account::machine_id(account_id), st.cfg.kiro_version,
+        [&](const account::http_call& call) {
+          auto res = st.perform(call);
+          return account::http_result{res.status, std::move(res.body), std::move(res.error)};
+        });
+      models_outcome out;
+      if (auto* models = std::get_if<std::vector<account::kiro_model>>(&list)) {
+        out.ok = true;
+        out.models = std::move(*models);
+      } else {
+        out.failure = std::get<upstream_failure>(list);
+      }
+      return out;
+    },
     [self](atom::models, const std::string& account_id,
            const account::credentials& creds) -> caf::result<bool, std::string> {
       auto& st = self->state;

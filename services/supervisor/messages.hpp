@@ -14,6 +14,7 @@
 
 #include "services/http/call_cancel.hpp"
 #include "shared/account/account.hpp"
+#include "shared/account/models.hpp"
 #include "shared/common/conversation.hpp"
 #include "shared/common/upstream_failure.hpp"
 
@@ -55,10 +56,18 @@ struct usage_outcome {
   upstream_failure failure;
 };
 
+/// An account's ListAvailableModels answer, every page.
+struct models_outcome {
+  bool ok = false;
+  std::vector<account::kiro_model> models;
+  upstream_failure failure;
+};
+
 } // namespace kb::sup
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kb::sup::dispatch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kb::sup::call_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kb::sup::refresh_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kb::sup::usage_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kb::sup::models_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kb::account::credentials)

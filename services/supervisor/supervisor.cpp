@@ -39,6 +39,10 @@ struct account_slot {
   bool usage_polling = false;
   int64_t usage_due_ms = 0;
   int64_t usage_reset_ms = 0;
+  /// The account's ListAvailableModels answer (with token limits).
+  std::vector<account::kiro_model> models;
+  bool models_polling = false;
+  int64_t models_due_ms = 0;
   std::vector<uint64_t> refresh_waiters;
   bool fetching_profile = false;
   std::vector<uint64_t> profile_waiters; ///< requests waiting for ListAvailableProfiles
@@ -282,6 +286,8 @@ bool could_serve_later(self_ptr self, const pending_request& p) {
       continue;
     if (std::find(p.excluded.begin(), p.excluded.end(), e.id) != p.excluded.end())
       continue;
+    if (!pool::lacks_model(e.access, p.conv->upstream_model).empty())
+      continue;
     if (pool::usable(e, now(self)) || e.available_at_ms <= p.deadline_ms ||
         st.slots[i].refreshing)
       return true;
@@ -315,7 +321,7 @@ bool try_start(self_ptr self, uint64_t pid) {
     p.pinned.reset();
   }
   auto i = pool::pick(st.cfg.strategy, st.entries, t, p.excluded, st.rr_cursor,
-                      st.rng());
+                      st.rng(), p.conv->upstream_model);
   if (!i)
     return false;
   dispatch_to(self, pid, *i);
@@ -325,6 +331,13 @@ bool try_start(self_ptr self, uint64_t pid) {
 /// Queues the request, or fails it when nothing could serve it in time.
 void start_or_queue(self_ptr self, uint64_t pid) {
   auto& st = self->state;
+  {
+    auto& conv = *st.pending.at(pid).conv;
+    if (auto why = pool::model_unavailable(st.entries, conv.model, conv.upstream_model)) {
+      fail_with(self, pid, api_error{error_kind::not_found, *why});
+      return;
+    }
+  }
   if (try_start(self, pid))
     return;
   auto& p = st.pending.at(pid);
@@ -424,7 +437,7 @@ void issue_tickets(self_ptr self) {
     e.in_flight += 1;
     auto id = st.next_ticket++;
     st.issued.emplace(id, std::make_pair(e.id, worker));
-    st.cfg.tickets->add(ticket{id, e.id, slot.creds, line->second});
+    st.cfg.tickets->add(ticket{id, e.id, slot.creds, line->second, e.access});
   }
 }
 
@@ -492,6 +505,18 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
       slot.failures += 1;
       KB_WARN("supervisor", p.conv->request_id << ": account " << account_id
                                                << " failed: " << o.failure.message);
+      if (pool::learn_invalid_model(e.access, o.failure, p.conv->upstream_model)) {
+        // The account lacks the model, not the request: fail over (a 404
+        // in start_or_queue once no account serves it).
+        revoke_tickets(self, [&](const std::string& of) { return of == account_id; });
+        p.last_failure = o.failure;
+        p.excluded.push_back(account_id);
+        if (p.attempts >= st.cfg.max_attempts)
+          fail_unavailable(self, pid);
+        else
+          start_or_queue(self, pid);
+        break;
+      }
       auto reset = slot.usage_reset_ms > t ? slot.usage_reset_ms
                                            : next_month_start_ms(t);
       bool already = listed(p.refreshed, account_id);
@@ -735,6 +760,11 @@ void on_usage(self_ptr self, const std::string& id, usage_outcome& o) {
   }
   if (!o.value.email.empty() && slot.email.empty())
     slot.email = o.value.email;
+  if (!o.value.subscription_title.empty() &&
+      o.value.subscription_title != e.access.subscription_title) {
+    e.access.subscription_title = o.value.subscription_title;
+    revoke_tickets(self, [&](const std::string& of) { return of == id; });
+  }
   store_usage(record_of(self, *i), o.value, t);
   report(self, *i);
   drain_queue(self);
@@ -752,6 +782,86 @@ void poll_usage(self_ptr self, size_t i) {
             o.failure = {failure_class::network, 0, "", self->system().render(err)};
             on_usage(self, id, o);
           });
+}
+
+/// How often an account's model list is read again (jwadow kiro-gateway
+/// caches ListAvailableModels for an hour).
+constexpr int64_t models_poll_ms = 3'600'000;
+constexpr int64_t models_retry_ms = 60'000;
+
+void on_models(self_ptr self, const std::string& id, models_outcome& o) {
+  auto& st = self->state;
+  auto i = index_of(self, id);
+  if (!i)
+    return;
+  auto& slot = st.slots[*i];
+  auto t = now(self);
+  slot.models_polling = false;
+  if (!o.ok) {
+    slot.models_due_ms = t + models_retry_ms;
+    if (o.failure.cls == failure_class::invalid_bearer)
+      slot.refresh_due_ms = t;
+    KB_DEBUG("supervisor", "account " << id << ": " << o.failure.message);
+    return;
+  }
+  slot.models_due_ms = t + models_poll_ms;
+  slot.models = std::move(o.models);
+  std::vector<std::string> ids;
+  for (auto& m : slot.models)
+    ids.push_back(m.id);
+  pool::set_models(st.entries[*i].access, std::move(ids));
+  revoke_tickets(self, [&](const std::string& of) { return of == id; });
+  drain_queue(self);
+}
+
+void poll_models(self_ptr self, size_t i) {
+  auto& st = self->state;
+  st.slots[i].models_polling = true;
+  auto id = st.entries[i].id;
+  self->request(st.maintainer, caf::infinite, atom::model_list::value, id, st.slots[i].creds)
+    .then([self, id](models_outcome& o) { on_models(self, id, o); },
+          [self, id](caf::error& err) {
+            models_outcome o;
+            o.failure = {failure_class::network, 0, "", self->system().render(err)};
+            on_models(self, id, o);
+          });
+}
+
+/// The models the pool's enabled accounts serve, for the gateway:
+/// `{"models":[{"id","name","maxInputTokens","maxOutputTokens","accounts"}]}`
+/// (the largest limits any account reports).
+std::string served_models_json(self_ptr self) {
+  auto& st = self->state;
+  std::vector<account::kiro_model> merged;
+  std::vector<int> counts;
+  for (size_t i = 0; i < st.entries.size(); ++i) {
+    if (st.entries[i].state == pool::account_state::disabled)
+      continue;
+    for (auto& m : st.slots[i].models) {
+      if (!pool::lacks_model(st.entries[i].access, m.id).empty())
+        continue;
+      auto it = std::find_if(merged.begin(), merged.end(),
+                             [&](auto& x) { return x.id == m.id; });
+      if (it == merged.end()) {
+        merged.push_back(m);
+        counts.push_back(1);
+        continue;
+      }
+      it->max_input_tokens = std::max(it->max_input_tokens, m.max_input_tokens);
+      it->max_output_tokens = std::max(it->max_output_tokens, m.max_output_tokens);
+      if (it->name.empty())
+        it->name = m.name;
+      counts[static_cast<size_t>(it - merged.begin())] += 1;
+    }
+  }
+  auto models = nlohmann::json::array();
+  for (size_t k = 0; k < merged.size(); ++k)
+    models.push_back({{"id", merged[k].id},
+                      {"name", merged[k].name},
+                      {"maxInputTokens", merged[k].max_input_tokens},
+                      {"maxOutputTokens", merged[k].max_output_tokens},
+                      {"accounts", counts[k]}});
+  return nlohmann::json{{"models", std::move(models)}}.dump();
 }
 
 void on_tick(self_ptr self) {
@@ -792,6 +902,9 @@ void on_tick(self_ptr self) {
     else if (!slot.refreshing && !slot.usage_polling && slot.usage_due_ms <= t &&
              slot.creds.expires_at_ms > t)
       poll_usage(self, i);
+    if (!slot.refreshing && !slot.models_polling && slot.models_due_ms <= t &&
+        slot.creds.expires_at_ms > t)
+      poll_models(self, i);
   }
   if (st.persist_dirty)
     persist(self);
@@ -1337,6 +1450,9 @@ caf::behavior supervisor_behavior(self_ptr self, supervisor_config cfg) {
     [self](atom::refresh, const std::string& id) { return refresh_command(self, id); },
     [self](atom::workers, int32_t n) { return workers_command(self, n); },
     [self](caf::get_atom, atom::models) { return models_command(self); },
+    [self](caf::get_atom, atom::model_list) -> caf::result<bool, std::string> {
+      return {true, served_models_json(self)};
+    },
   };
 }
 

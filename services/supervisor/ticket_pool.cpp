@@ -13,6 +13,18 @@ std::optional<ticket> ticket_pool::take() {
   return t;
 }
 
+std::optional<ticket> ticket_pool::take(std::string_view kiro_model) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto it = std::find_if(tickets_.begin(), tickets_.end(), [&](const ticket& t) {
+    return pool::lacks_model(t.access, kiro_model).empty();
+  });
+  if (it == tickets_.end())
+    return std::nullopt;
+  auto t = std::move(*it);
+  tickets_.erase(it);
+  return t;
+}
+
 void ticket_pool::add(ticket t) {
   std::lock_guard<std::mutex> guard{mutex_};
   tickets_.push_back(std::move(t));

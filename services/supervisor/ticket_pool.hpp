@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "services/supervisor/account_pool.hpp"
 #include "shared/account/account.hpp"
 
 namespace kb::sup {
@@ -31,12 +32,15 @@ struct ticket {
   std::string account_id;
   account::credentials creds;
   std::shared_ptr<upstream_line> line;
+  pool::model_access access; ///< which models the account serves
 };
 
 class ticket_pool {
 public:
   /// The oldest ticket (tickets are issued in the strategy's order).
   std::optional<ticket> take();
+  /// The oldest ticket whose account serves `kiro_model` (pool::lacks_model).
+  std::optional<ticket> take(std::string_view kiro_model);
 
   void add(ticket t);
 

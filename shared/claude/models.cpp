@@ -100,6 +100,10 @@ void append_model(std::string& out, const model_entry& model) {
   append_json_string(out, model.display_name);
   out += R"(,"created_at":)";
   append_json_string(out, model.created_at);
+  if (model.max_input_tokens > 0)
+    out += R"(,"max_input_tokens":)" + std::to_string(model.max_input_tokens);
+  if (model.max_tokens > 0)
+    out += R"(,"max_tokens":)" + std::to_string(model.max_tokens);
   out += '}';
 }
 

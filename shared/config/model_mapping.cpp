@@ -15,7 +15,7 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-constexpr std::array<std::string_view, 13> current_kiro_models{
+constexpr std::array<std::string_view, 14> current_kiro_models{
   "auto",
   "claude-sonnet-4",
   "claude-sonnet-4.5",
@@ -24,6 +24,7 @@ constexpr std::array<std::string_view, 13> current_kiro_models{
   "claude-opus-4.5",
   "claude-opus-4.6",
   "claude-opus-4.7",
+  "claude-opus-4.8", // kiro.rs PR #171, pi-provider-kiro PR #78 (May 2026)
   "deepseek-3.2",
   "glm-5",
   "minimax-m2.1",
@@ -37,8 +38,9 @@ constexpr std::array<std::string_view, 3> legacy_kiro_models{
   "CLAUDE_SONNET_4_5_20250929_V1_0",
 };
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 14>
+constexpr std::array<std::pair<std::string_view, std::string_view>, 15>
   builtin_mappings{{
+    {"claude-opus-4-8", "claude-opus-4.8"},
     {"claude-opus-4-7", "claude-opus-4.7"},
     {"claude-opus-4-6", "claude-opus-4.6"},
     {"claude-opus-4-5", "claude-opus-4.5"},
@@ -369,8 +371,10 @@ bool is_known_kiro_model(std::string_view kiro_model) {
 }
 
 std::int64_t context_window(std::string_view kiro_model) {
+  // Opus 4.8: 1M (kiro.rs PR #171). Kiro's own ListAvailableModels limits
+  // outrank this table wherever the pool has them (gateway model_catalog).
   if (kiro_model == "claude-sonnet-4.6" || kiro_model == "claude-opus-4.6" ||
-      kiro_model == "auto")
+      kiro_model == "claude-opus-4.8" || kiro_model == "auto")
     return 1000000;
   return 200000;
 }

@@ -87,7 +87,8 @@ std::vector<std::string> known_kiro_models();
 bool is_known_kiro_model(std::string_view kiro_model);
 
 /// Input context window in tokens: 1,000,000 for claude-sonnet-4.6,
-/// claude-opus-4.6 and auto, 200,000 for every other model.
+/// claude-opus-4.6, claude-opus-4.8 and auto, 200,000 for every other
+/// model. A fallback: Kiro's ListAvailableModels limits come first.
 std::int64_t context_window(std::string_view kiro_model);
 
 } // namespace kb::config

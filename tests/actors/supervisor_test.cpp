@@ -54,6 +54,9 @@ struct world {
   std::vector<std::string> persisted;
   std::vector<std::string> sink_log;
   std::vector<std::shared_ptr<kb::call_cancel>> cancel_flags;
+  /// ListAvailableModels per account; accounts without one answer 500.
+  std::map<std::string, std::vector<account::kiro_model>> model_lists;
+  std::map<std::string, std::string> subscriptions; ///< subscriptionTitle per account
 };
 
 struct worker_state {
@@ -112,11 +115,22 @@ caf::behavior scripted_maintainer(caf::event_based_actor*, std::shared_ptr<world
     [](atom::models, const std::string& id, const account::credentials&) {
       return caf::make_message(true, std::string{R"(["auto","asked-via-)"} + id + "\"]");
     },
-    [w](atom::usage, const std::string&, const account::credentials&) {
+    [w](atom::usage, const std::string& id, const account::credentials&) {
       w->usage_calls += 1;
       usage_outcome o;
       o.ok = true;
       o.value.percent_used = w->usage_percent;
+      o.value.subscription_title = w->subscriptions[id];
+      return o;
+    },
+    [w](atom::model_list, const std::string& id, const account::credentials&) {
+      models_outcome o;
+      auto it = w->model_lists.find(id);
+      o.ok = it != w->model_lists.end();
+      if (o.ok)
+        o.models = it->second;
+      else
+        o.failure = {failure_class::server_error, 500, "", "no list scripted"};
       return o;
     },
   };
@@ -215,6 +229,18 @@ struct fixture {
     conv.request_id = "req_test";
     turn t;
     t.text = std::move(text);
+    conv.turns.push_back(t);
+    caf::anon_send(supervisor, atom::generate::value, conv, sink);
+    sched->run();
+  }
+
+  void generate_model(const caf::actor& sink, std::string claude, std::string kiro) {
+    conversation conv;
+    conv.request_id = "req_test";
+    conv.model = std::move(claude);
+    conv.upstream_model = std::move(kiro);
+    turn t;
+    t.text = "hi";
     conv.turns.push_back(t);
     caf::anon_send(supervisor, atom::generate::value, conv, sink);
     sched->run();
@@ -733,4 +759,57 @@ TEST_CASE_FIXTURE(fixture, "a refreshed token and a removed account revoke their
   sched->run();
   CHECK(tickets->untaken("a") == 0);
   CHECK_FALSE(tickets->take());
+}
+
+TEST_CASE_FIXTURE(fixture, "an opus request skips the FREE account the strategy prefers") {
+  w->subscriptions["free"] = "KIRO FREE";
+  w->subscriptions["pro"] = "KIRO PRO";
+  auto c = base_config({make_account("free", 0), make_account("pro", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  generate_model(new_sink(), "claude-opus-4-7", "claude-opus-4.7");
+  generate_model(new_sink(), "claude-sonnet-4-5", "claude-sonnet-4.5");
+  CHECK(w->served_by == std::vector<std::string>{"pro", "free"});
+  CHECK(w->sink_log == std::vector<std::string>{"done:pro", "done:free"});
+}
+
+TEST_CASE_FIXTURE(fixture, "INVALID_MODEL_ID fails over, teaches the pool, and is a 404 once no account serves the model") {
+  auto c = base_config({make_account("a", 0), make_account("b", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  upstream_failure invalid{failure_class::bad_request, 400, "INVALID_MODEL_ID",
+                           "Invalid model. Please select a different model to continue."};
+  w->calls["a"].push_back({call_result::upstream_failed, invalid});
+  generate_model(new_sink(), "claude-opus-4-7", "claude-opus-4.7");
+  CHECK(w->served_by == std::vector<std::string>{"a", "b"});
+  generate_model(new_sink(), "claude-opus-4-7", "claude-opus-4.7");
+  CHECK(w->served_by == std::vector<std::string>{"a", "b", "b"});
+  w->calls["b"].push_back({call_result::upstream_failed, invalid});
+  generate_model(new_sink(), "claude-opus-4-7", "claude-opus-4.7");
+  REQUIRE(w->sink_log.size() == 3);
+  CHECK(w->sink_log[2].rfind("failed:404:model claude-opus-4-7 (Kiro model claude-opus-4.7) "
+                             "is not served by any Kiro account",
+                             0) == 0);
+  CHECK(w->sink_log[2].find("a: Kiro answered INVALID_MODEL_ID") != std::string::npos);
+  generate_model(new_sink(), "claude-sonnet-4-5", "claude-sonnet-4.5");
+  CHECK(w->sink_log.back() == "done:a");
+}
+
+TEST_CASE_FIXTURE(fixture, "account model lists route requests and give the pool's served models") {
+  w->model_lists["a"] = {{"claude-sonnet-4.5", "", 200000, 64000}};
+  w->model_lists["b"] = {{"claude-sonnet-4.5", "", 200000, 64000},
+                         {"claude-opus-4.7", "Claude Opus 4.7", 1000000, 128000}};
+  auto c = base_config({make_account("a", 0), make_account("b", 1)});
+  c.strategy = pool::strategy::first;
+  start(std::move(c));
+  generate_model(new_sink(), "claude-opus-4-7", "claude-opus-4.7");
+  CHECK(w->served_by == std::vector<std::string>{"b"});
+  auto [ok, text] = command(*this, caf::make_message(caf::get_atom::value, atom::model_list::value));
+  CHECK(ok);
+  CHECK(text == R"({"models":[{"accounts":2,"id":"claude-sonnet-4.5","maxInputTokens":200000,)"
+                R"("maxOutputTokens":64000,"name":""},{"accounts":1,"id":"claude-opus-4.7",)"
+                R"("maxInputTokens":1000000,"maxOutputTokens":128000,"name":"Claude Opus 4.7"}]})");
+  generate_model(new_sink(), "claude-haiku-4-5", "claude-haiku-4.5");
+  REQUIRE(w->sink_log.size() == 2);
+  CHECK(w->sink_log[1].rfind("failed:404:model claude-haiku-4-5", 0) == 0);
 }

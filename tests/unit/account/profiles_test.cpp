@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "shared/account/models.hpp"
+
 #include "tests/unit/account/test_support.hpp"
 
 using namespace kb;
@@ -59,6 +61,15 @@ TEST_CASE("getUsageLimits carries the enterprise profile but never Builder ID's"
   auto builder = idc_account();
   builder.profile_arn = std::string{enterprise_arn};
   CHECK(usage_call(builder, q_default, "m", "0.11.107").url.find("profileArn") ==
+        std::string::npos);
+}
+
+TEST_CASE("ListAvailableModels follows the same profileArn rule as getUsageLimits") {
+  auto enterprise = models_call(enterprise_account(), q_default, "m", "0.11.107");
+  CHECK(enterprise.url.find("&profileArn=" + url_encode(enterprise_arn)) != std::string::npos);
+  auto builder = idc_account();
+  builder.profile_arn = std::string{enterprise_arn};
+  CHECK(models_page_call(builder, q_default, "m", "0.11.107", "", 50).url.find("profileArn") ==
         std::string::npos);
 }
 

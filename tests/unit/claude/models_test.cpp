@@ -43,6 +43,13 @@ TEST_CASE("a model renders in Anthropic's shape") {
         R"({"type":"model","id":"claude-sonnet-4-5","display_name":"Claude Sonnet 4.5","created_at":"2025-09-29T00:00:00Z"})");
 }
 
+TEST_CASE("a model with known limits carries max_input_tokens and max_tokens") {
+  CHECK(render_model({"claude-opus-4-7", "Claude Opus 4.7", "2025-01-01T00:00:00Z", 1000000,
+                      128000}) ==
+        R"({"type":"model","id":"claude-opus-4-7","display_name":"Claude Opus 4.7",)"
+        R"("created_at":"2025-01-01T00:00:00Z","max_input_tokens":1000000,"max_tokens":128000})");
+}
+
 TEST_CASE("the model list without parameters is the first 20, newest first") {
   const std::vector<model_entry> two = {{"b", "B", "2026-02-01T00:00:00Z"}, {"a", "A \"quoted\"", "2026-01-01T00:00:00Z"}};
   auto page = render_model_list(two, "");

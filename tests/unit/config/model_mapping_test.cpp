@@ -143,7 +143,10 @@ TEST_CASE("resolution goes exact, normalised, known Kiro id, family, default") {
   CHECK(resolve(m, "AUTO") == "auto");
   CHECK(resolve(m, "claude_sonnet_4_20250514_v1_0") == "CLAUDE_SONNET_4_20250514_V1_0");
   // Unknown versions fall back to the newest of their family in the mapping.
-  CHECK(resolve(m, "claude-opus-5-5") == "claude-opus-4.7");
+  CHECK(resolve(m, "claude-opus-5-5") == "claude-opus-4.8");
+  CHECK(resolve(m, "claude-opus-4-8") == "claude-opus-4.8");
+  CHECK(resolve(m, "claude-opus-4-8-thinking") == "claude-opus-4.8");
+  CHECK(resolve(m, "claude-opus-4-8[1m]") == "claude-opus-4.8");
   CHECK(resolve(m, "claude-sonnet-5") == "claude-sonnet-4.6");
   CHECK(resolve(m, "claude-3-haiku-20240307") == "claude-haiku-4.5");
   CHECK(resolve(m, "gpt-4") == "claude-sonnet-4.5");
@@ -172,15 +175,17 @@ TEST_CASE("a thinking suffix is recognised for callers that enable thinking by n
 
 TEST_CASE("known Kiro models list current ids then legacy ids") {
   auto models = known_kiro_models();
-  REQUIRE(models.size() == 16);
+  REQUIRE(models.size() == 17);
   CHECK(models.front() == "auto");
-  CHECK(models[12] == "qwen3-coder-next");
+  CHECK(models[13] == "qwen3-coder-next");
   CHECK(models.back() == "CLAUDE_SONNET_4_5_20250929_V1_0");
   CHECK(is_known_kiro_model("claude-opus-4.7"));
   CHECK_FALSE(is_known_kiro_model("claude-opus-4-7"));
+  CHECK(is_known_kiro_model("claude-opus-4.8"));
 }
 
-TEST_CASE("context windows are 1M for sonnet 4.6, opus 4.6 and auto, else 200K") {
+TEST_CASE("context windows are 1M for sonnet 4.6, opus 4.6, opus 4.8 and auto, else 200K") {
+  CHECK(context_window("claude-opus-4.8") == 1000000);
   CHECK(context_window("claude-sonnet-4.6") == 1000000);
   CHECK(context_window("claude-opus-4.6") == 1000000);
   CHECK(context_window("auto") == 1000000);

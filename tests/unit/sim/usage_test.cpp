@@ -22,7 +22,7 @@ TEST_CASE("the next reset is midnight UTC on the first of the next month") {
 }
 
 TEST_CASE("usage limits JSON carries usage, limit and reset in epoch seconds") {
-  usage_view u{"sim-user-a1", "a1@example.com", 42, 500};
+  usage_view u{"sim-user-a1", "a1@example.com", 42, 500, "KIRO FREE"};
   auto v = json::parse(render_usage_limits(u, may_17_noon));
   const auto& b = v.at("usageBreakdownList").at(0);
   CHECK(b.at("resourceType") == "CREDIT");
@@ -34,6 +34,7 @@ TEST_CASE("usage limits JSON carries usage, limit and reset in epoch seconds") {
   CHECK(v.at("nextDateReset") == june_1);
   CHECK(v.at("daysUntilReset") == 15);
   CHECK(v.at("subscriptionInfo").at("subscriptionTitle") == "KIRO FREE");
+  CHECK(v.at("subscriptionInfo").at("type") == "Q_DEVELOPER_STANDALONE_FREE");
   CHECK(v.at("userInfo").at("userId") == "sim-user-a1");
   CHECK(v.at("userInfo").at("email") == "a1@example.com");
 }
@@ -57,7 +58,7 @@ TEST_CASE("doubles are rendered in the shortest form that reads back exactly") {
 TEST_CASE("the model list names every current model with token limits") {
   auto v = json::parse(render_models_json());
   const auto& models = v.at("models").as_array();
-  CHECK(models.size() == 13);
+  CHECK(models.size() == 14);
   CHECK(models[0].at("modelId") == "auto");
   CHECK(v.at("defaultModel").at("modelId") == "auto");
   bool found = false;
@@ -71,4 +72,11 @@ TEST_CASE("the model list names every current model with token limits") {
   CHECK(found);
   CHECK(is_known_model("CLAUDE_SONNET_4_5_20250929_V1_0"));
   CHECK_FALSE(is_known_model("claude-sonnet-4-5"));
+}
+
+TEST_CASE("the subscription title and type follow the account's tier") {
+  usage_view u{"u", "", 0, 50, "KIRO PRO+"};
+  auto v = json::parse(render_usage_limits(u, may_17_noon));
+  CHECK(v.at("subscriptionInfo").at("subscriptionTitle") == "KIRO PRO+");
+  CHECK(v.at("subscriptionInfo").at("type") == "Q_DEVELOPER_STANDALONE_PRO_PLUS");
 }

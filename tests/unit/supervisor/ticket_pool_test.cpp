@@ -47,3 +47,14 @@ TEST_CASE("revoking takes back the selected untaken tickets and keeps the order 
   CHECK(pool.take()->id == 4);
   CHECK(pool.revoke([](const ticket&) { return true; }).empty());
 }
+
+TEST_CASE("a request takes the oldest ticket of an account that serves its model") {
+  ticket_pool pool;
+  auto free = make_ticket(1, "free");
+  free.access.subscription_title = "KIRO FREE";
+  pool.add(free);
+  pool.add(make_ticket(2, "pro"));
+  CHECK(pool.take("claude-opus-4.7").value().account_id == "pro");
+  CHECK_FALSE(pool.take("claude-opus-4.7"));
+  CHECK(pool.take("claude-sonnet-4.5").value().account_id == "free");
+}
