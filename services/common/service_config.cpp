@@ -26,6 +26,9 @@ service_config_result load_service_config(const std::string& dir) {
     return out;
   }
   sc.server = std::move(server).value();
+  // A writer killed mid-save leaves a temporary copy full of tokens.
+  if (int stale = config::remove_stale_temp_files(sc.accounts_path); stale > 0)
+    KB_INFO("config", "removed " << stale << " stale temporary copies of " << sc.accounts_path);
   auto accounts = config::load_accounts(sc.accounts_path);
   if (!accounts) {
     out.error = accounts.error().to_string();
