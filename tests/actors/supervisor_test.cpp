@@ -54,6 +54,7 @@ struct world {
   std::vector<std::string> persisted;
   bool hold_persists = false; ///< answer saves only when the test says so
   std::vector<caf::typed_response_promise<bool>> held_persists;
+  caf::actor_addr persister; ///< `ok` to it answers the held saves
   std::vector<std::string> sink_log;
   std::vector<std::shared_ptr<kb::call_cancel>> cancel_flags;
 };
@@ -125,7 +126,14 @@ caf::behavior scripted_maintainer(caf::event_based_actor*, std::shared_ptr<world
 }
 
 caf::behavior recording_persister(caf::event_based_actor* self, std::shared_ptr<world> w) {
+  w->persister = self->address();
   return {
+    // A promise is delivered in its actor's context, not the test's.
+    [w](caf::ok_atom) {
+      for (auto& rp : w->held_persists)
+        rp.deliver(true);
+      w->held_persists.clear();
+    },
     [self, w](atom::persist, const std::string&, const std::string& content)
       -> caf::result<bool> {
       w->persisted.push_back(content);
@@ -400,9 +408,7 @@ TEST_CASE_FIXTURE(fixture, "a refreshed token is used only once the accounts fil
   CHECK(w->persisted.back().find("fresh-1") != std::string::npos);
   CHECK(w->tokens_used == std::vector<std::string>{"token-a"}); // the retry waits
   CHECK(w->sink_log.empty());
-  for (auto& rp : w->held_persists)
-    rp.deliver(true);
-  w->held_persists.clear();
+  caf::anon_send(caf::actor_cast<caf::actor>(w->persister), caf::ok_atom::value);
   sched->run();
   CHECK(w->tokens_used == std::vector<std::string>{"token-a", "fresh-1"});
   CHECK(w->sink_log == std::vector<std::string>{"done:a"});
