@@ -14,6 +14,9 @@
 #include <caf/after.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -21,6 +24,7 @@
 #include "proto/atoms.hpp"
 #include "proto/inspect.hpp"
 #include "services/common/actor_setup.hpp"
+#include "services/common/guarded_publish.hpp"
 #include "services/common/log.hpp"
 
 namespace kb::cluster {
@@ -50,9 +54,47 @@ void configure_middleman(caf::actor_system_config& cfg) {
 
 } // namespace
 
-void configure_daemon_system(caf::actor_system_config& cfg) {
+void configure_daemon_system(caf::actor_system_config& cfg, const tls_settings& tls) {
   configure_actor_system(cfg, 2);
   configure_middleman(cfg);
+  if (tls.enabled()) {
+    // Any of these set makes CAF 0.17's session require a peer certificate
+    // that verifies against the CA, on both sides (session.cpp:
+    // SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT). Host names are not
+    // checked: every certificate the private CA signed is a peer.
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_cafile = tls.ca_file;
+    cfg.openssl_certificate = tls.cert_file;
+    cfg.openssl_key = tls.key_file;
+  }
+}
+
+std::string tls_problem(const tls_settings& tls) {
+  if (!tls.enabled())
+    return {};
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()),
+                                                        &SSL_CTX_free};
+  if (!ctx)
+    return "cannot create a TLS context";
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.cert_file.c_str()) != 1)
+    return "cluster.tls.certFile " + tls.cert_file + " is not a readable PEM certificate";
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+    return "cluster.tls.keyFile " + tls.key_file + " is not a readable, unencrypted PEM key";
+  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+    return "cluster.tls.keyFile does not match cluster.tls.certFile";
+  if (SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
+    return "cluster.tls.caFile " + tls.ca_file + " is not a readable PEM CA certificate";
+  // The daemon's own certificate must verify against the CA, or no peer
+  // would accept it.
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> check{
+    X509_STORE_CTX_new(), &X509_STORE_CTX_free};
+  if (!check || X509_STORE_CTX_init(check.get(), SSL_CTX_get_cert_store(ctx.get()),
+                                    SSL_CTX_get0_certificate(ctx.get()), nullptr) != 1)
+    return "cannot check cluster.tls.certFile against cluster.tls.caFile";
+  if (X509_verify_cert(check.get()) != 1)
+    return "cluster.tls.certFile is not signed by cluster.tls.caFile: " +
+           std::string{X509_verify_cert_error_string(X509_STORE_CTX_get_error(check.get()))};
+  return {};
 }
 
 // -- supervisor_slot ----------------------------------------------------------
@@ -174,6 +216,10 @@ caf::actor spawn_supervisor_proxy(caf::actor_system& sys,
 
 // -- supervisor_link ----------------------------------------------------------
 
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
 bool tcp_reachable(const std::string& host, uint16_t port,
                    std::chrono::milliseconds timeout) {
   addrinfo hints{};
@@ -258,7 +304,8 @@ void supervisor_link::run() {
     caf::actor supervisor;
     std::string why = "not reachable";
     if (tcp_reachable(opts_.host, opts_.port, opts_.connect_timeout)) {
-      auto found = sys_.middleman().remote_actor(opts_.host, opts_.port);
+      auto found = opts_.tls ? tls_remote_actor(sys_, opts_.host, opts_.port)
+                             : sys_.middleman().remote_actor(opts_.host, opts_.port);
       if (found)
         supervisor = std::move(*found);
       else

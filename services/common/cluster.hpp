@@ -8,8 +8,9 @@
 // gets 529 overloaded_error, a request gets an error, never a hang; calls in
 // flight when the supervisor dies are failed the same way.
 //
-// BASP has no authentication: the supervisor's port belongs on a private
-// network only.
+// BASP has no authentication of its own: the supervisor's port binds to
+// loopback unless configured, and beyond one host the daemons speak mutual
+// TLS (cluster.tls: CAF's OpenSSL module) or stay on a private network.
 
 #include <chrono>
 #include <condition_variable>
@@ -24,6 +25,7 @@
 #include <caf/fwd.hpp>
 
 #include "shared/common/api_error.hpp"
+#include "shared/config/server_config.hpp"
 
 namespace kb::cluster {
 
@@ -39,9 +41,19 @@ std::chrono::milliseconds backoff_delay(const backoff_policy& policy, int attemp
 /// What a Claude client is told while no supervisor is reachable.
 api_error no_supervisor_error();
 
+using tls_settings = config::cluster_settings::tls_settings;
+
 /// The actor system settings of a split daemon: configure_actor_system with
-/// two scheduler threads, plus the middleman.
-void configure_daemon_system(caf::actor_system_config& cfg);
+/// two scheduler threads, plus the middleman, plus CAF's OpenSSL module with
+/// `tls`'s files when it is enabled (then both sides require a certificate
+/// the CA signed: mutual TLS).
+void configure_daemon_system(caf::actor_system_config& cfg, const tls_settings& tls = {});
+
+/// Why `tls`'s files cannot serve a TLS endpoint (unreadable, not PEM, key
+/// not matching the certificate, certificate not signed by the CA), or ""
+/// when they can (or TLS is off). CAF would only find out on the first
+/// connection, by throwing on the multiplexer's thread.
+std::string tls_problem(const tls_settings& tls);
 
 /// The supervisor currently connected, or none; safe from any thread.
 class supervisor_slot {
@@ -76,6 +88,8 @@ struct link_options {
   std::function<void(const caf::actor& supervisor)> on_connect;
   /// Names the daemon in logs.
   std::string component = "cluster";
+  /// Connect over TLS (configure_daemon_system loaded the OpenSSL module).
+  bool tls = false;
 };
 
 /// Keeps a connection to the remote supervisor on its own thread.
@@ -112,6 +126,9 @@ private:
   int connections_ = 0;
   std::thread thread_;
 };
+
+/// True for an address that stays on this host: 127.0.0.0/8, ::1, localhost.
+bool is_loopback(const std::string& host);
 
 /// True when a TCP connection to host:port opens within `timeout`.
 bool tcp_reachable(const std::string& host, uint16_t port,

@@ -27,10 +27,13 @@ constexpr flag_help flag_texts[] = {
   {"host", "--host H             HTTP bind address (default: host in server-config.json)"},
   {"port", "--port N             HTTP port, 0 = any free port"},
   {"bind", "--bind H             address the inter-daemon port binds to "
-           "(default: cluster.supervisorHost)"},
+           "(default: cluster.bindHost, 127.0.0.1)"},
   {"supervisor-host", "--supervisor-host H  supervisor address (default: cluster.supervisorHost)"},
   {"supervisor-port", "--supervisor-port N  supervisor port (default: cluster.supervisorPort)"},
   {"health-port", "--health-port N      health endpoint port (default: supervisorPort + 1)"},
+  {"cluster-ca", "--cluster-ca F        mutual TLS between the daemons: the CA (PEM)\n"
+                 "  --cluster-cert F      this daemon's certificate (PEM)\n"
+                 "  --cluster-key F       its key (PEM); all three replace cluster.tls"},
 };
 
 } // namespace
@@ -39,7 +42,9 @@ std::variant<daemon_args, std::string> parse_daemon_args(
   const std::vector<std::string>& args, const std::vector<std::string>& accepted) {
   daemon_args out;
   auto takes = [&](const std::string& flag) {
-    return std::find(accepted.begin(), accepted.end(), flag) != accepted.end();
+    // The TLS trio comes as one: "cluster-ca" accepts all three.
+    auto as = flag == "cluster-cert" || flag == "cluster-key" ? "cluster-ca" : flag;
+    return std::find(accepted.begin(), accepted.end(), as) != accepted.end();
   };
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
@@ -63,6 +68,12 @@ std::variant<daemon_args, std::string> parse_daemon_args(
       out.bind = value;
     } else if (name == "supervisor-host") {
       out.supervisor_host = value;
+    } else if (name == "cluster-ca") {
+      out.cluster_ca = value;
+    } else if (name == "cluster-cert") {
+      out.cluster_cert = value;
+    } else if (name == "cluster-key") {
+      out.cluster_key = value;
     } else {
       auto port = parse_port(value);
       if (!port)
@@ -77,6 +88,10 @@ std::variant<daemon_args, std::string> parse_daemon_args(
         return "unknown flag " + a;
     }
   }
+  int tls_flags = out.cluster_ca.has_value() + out.cluster_cert.has_value() +
+                  out.cluster_key.has_value();
+  if (tls_flags != 0 && tls_flags != 3)
+    return "--cluster-ca, --cluster-cert and --cluster-key go together";
   return out;
 }
 
@@ -110,6 +125,12 @@ std::variant<daemon_start, int> start_daemon(int argc, char** argv,
   if (!loaded) {
     std::cerr << program << ": " << loaded.error << "\n";
     return 1;
+  }
+  if (args.cluster_ca) {
+    auto& tls = loaded.value->server.cluster.tls;
+    tls.ca_file = *args.cluster_ca;
+    tls.cert_file = *args.cluster_cert;
+    tls.key_file = *args.cluster_key;
   }
   start_logging(loaded.value->server, log_subdir, program);
   return daemon_start{std::move(args), std::move(*loaded.value)};

@@ -17,10 +17,13 @@ struct daemon_args {
   std::string config_dir = "config";
   std::optional<std::string> host;       ///< --host: HTTP bind address
   std::optional<int> port;               ///< --port: HTTP port (0 = any free)
-  std::optional<std::string> bind;       ///< --bind: supervisor's BASP bind address
+  std::optional<std::string> bind;       ///< --bind: supervisor's BASP bind address (else cluster.bindHost)
   std::optional<std::string> supervisor_host; ///< --supervisor-host
   std::optional<int> supervisor_port;    ///< --supervisor-port (0 = any free, supervisor only)
   std::optional<int> health_port;        ///< --health-port (supervisor)
+  /// --cluster-ca, --cluster-cert, --cluster-key: cluster.tls's files
+  /// (all three or none; they replace the config's).
+  std::optional<std::string> cluster_ca, cluster_cert, cluster_key;
   bool help = false;
 };
 

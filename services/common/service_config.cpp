@@ -30,6 +30,9 @@ service_config_result load_service_config(const std::string& dir) {
     out.error = config::config_error{sc.server_path, "logDir", 0, *err}.to_string();
     return out;
   }
+  // A writer killed mid-save leaves a temporary copy full of tokens.
+  if (int stale = config::remove_stale_temp_files(sc.accounts_path); stale > 0)
+    KB_INFO("config", "removed " << stale << " stale temporary copies of " << sc.accounts_path);
   auto accounts = config::load_accounts(sc.accounts_path);
   if (!accounts) {
     out.error = accounts.error().to_string();

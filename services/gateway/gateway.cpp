@@ -499,9 +499,11 @@ struct gateway::impl {
     res.status = 200;
     res.set_header("Cache-Control", "no-cache");
     auto ping = milliseconds(s.ping_interval_ms);
+    auto deadline = session->started + milliseconds(s.stream_timeout_ms);
+    auto limit_s = s.stream_timeout_ms / 1000;
     res.set_chunked_content_provider(
       "text/event-stream",
-      [session, ping](size_t, httplib::DataSink& sink) {
+      [session, ping, deadline, limit_s](size_t, httplib::DataSink& sink) {
         while (true) {
           if (!session->out.empty()) {
             if (!sink.write(session->out.data(), session->out.size()))
@@ -512,11 +514,22 @@ struct gateway::impl {
             sink.done();
             return true;
           }
-          auto next = pump_next(*session, ping);
+          auto now = std::chrono::steady_clock::now();
+          if (now >= deadline) {
+            // Dropping the unsettled sink cancels the upstream call.
+            session->fail(api_error{error_kind::api,
+                                    "the stream ran longer than connectionPool.streamTimeout (" +
+                                      std::to_string(limit_s) + " s)"});
+            continue;
+          }
+          auto next = pump_next(
+            *session, std::min(ping, std::chrono::duration_cast<milliseconds>(deadline - now) +
+                                       milliseconds{1}));
           if (next == wait_result::client_gone)
             return false; // as when a write fails
           if (next == wait_result::timed_out) {
-            session->out = session->assembler.ping();
+            if (std::chrono::steady_clock::now() < deadline)
+              session->out = session->assembler.ping();
             continue;
           }
           // Coalesce what is already queued into one write: fewer syscalls

@@ -35,6 +35,10 @@ struct gateway_settings {
   /// committing the 200 (until then, failures still get a real status).
   int64_t commit_wait_ms = 5000;
   int64_t request_timeout_ms = 600000;
+  /// connectionPool.streamTimeout: the longest a streamed answer may run in
+  /// total; then it ends with an SSE error event and the upstream call is
+  /// cancelled (requestTimeout bounds non-streamed answers only).
+  int64_t stream_timeout_ms = 1800000;
 };
 
 class gateway {

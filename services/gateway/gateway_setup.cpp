@@ -9,6 +9,7 @@ gateway_settings make_gateway_settings(const service_config& sc) {
   g.api_keys = sc.server.api_keys;
   g.models = sc.models;
   g.request_timeout_ms = sc.server.connection_pool.request_timeout_ms;
+  g.stream_timeout_ms = sc.server.connection_pool.stream_timeout_ms;
   return g;
 }
 

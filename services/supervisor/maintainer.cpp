@@ -153,9 +153,15 @@ caf::behavior maintainer_behavior(caf::stateful_actor<maintainer_state>* self,
 
 caf::behavior persister_behavior(caf::event_based_actor*) {
   return {
+    // Accounts files hold tokens: 0600 whatever the old file's mode. The
+    // answer tells the supervisor the file is on disk (or is not).
     [](atom::persist, const std::string& path, const std::string& content) {
-      if (auto err = config::atomic_write_file(path, content))
+      auto err = config::atomic_write_secret_file(path, content);
+      if (err)
         KB_ERROR("persister", "cannot save " << path << ": " << err->to_string());
+      else
+        config::remove_stale_temp_files(path);
+      return !err;
     },
   };
 }

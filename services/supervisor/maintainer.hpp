@@ -28,7 +28,8 @@ struct maintainer_config {
 
 caf::actor spawn_maintainer(caf::actor_system& sys, maintainer_config cfg);
 
-/// Writes files atomically in order: `(persist, path, content)`.
+/// Writes accounts files atomically (0600) in order: `(persist, path,
+/// content)` → true once fsynced and renamed into place, false on failure.
 caf::actor spawn_persister(caf::actor_system& sys);
 
 } // namespace kb::sup

@@ -53,6 +53,7 @@ struct account_slot {
   int64_t requests = 0;
   int64_t failures = 0;
   int64_t refreshes = 0;
+  bool warned_buffer = false; ///< warned that bufferSeconds ≥ the token's lifetime
 };
 
 struct pending_request {
@@ -176,13 +177,24 @@ void report(self_ptr self, size_t i) {
     self->send(sub, caf::put_atom::value, status);
 }
 
-void persist(self_ptr self) {
+/// Saves the accounts file (in order, on the persister's thread) and runs
+/// `then` once it is on disk: fsynced and renamed into place, or failed
+/// (the persister logs why; the next save retries).
+void persist_then(self_ptr self, std::function<void()> then) {
   auto& st = self->state;
   st.persist_dirty = false;
-  if (st.cfg.accounts_path.empty() || !st.persister)
+  if (st.cfg.accounts_path.empty() || !st.persister) {
+    then();
     return;
-  self->send(st.persister, atom::persist::value, st.cfg.accounts_path,
-             render_accounts_file(st.cfg.accounts));
+  }
+  // No timeout: a pending one would hold up the actor system's exit.
+  self->request(st.persister, caf::infinite, atom::persist::value, st.cfg.accounts_path,
+                render_accounts_file(st.cfg.accounts))
+    .then([then](bool) { then(); }, [then](caf::error&) { then(); });
+}
+
+void persist(self_ptr self) {
+  persist_then(self, [] {});
 }
 
 void finish(self_ptr self, uint64_t pid) {
@@ -586,7 +598,17 @@ void release_refresh_waiters(self_ptr self, size_t i, bool ok,
   }
 }
 
-void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
+/// The soonest the next scheduled refresh may come after one that just
+/// succeeded: a minute, or half the token's life when it is shorter. With
+/// tokenRefresh.bufferSeconds at or above the token's lifetime every refresh
+/// was due at once, 40 refreshes and saves in 10 s for one account, forever.
+int64_t min_refresh_interval_ms(int64_t expires_at_ms, int64_t now_ms) {
+  constexpr int64_t one_minute_ms = 60'000;
+  return std::clamp<int64_t>((expires_at_ms - now_ms) / 2, 0, one_minute_ms);
+}
+
+/// Puts refreshed credentials to use, once the accounts file holds them.
+void use_refreshed(self_ptr self, const std::string& id, const account::credentials& next) {
   auto& st = self->state;
   auto i = index_of(self, id);
   if (!i)
@@ -595,32 +617,61 @@ void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
   auto& e = st.entries[*i];
   auto t = now(self);
   slot.refreshing = false;
+  revoke_tickets(self, [&](const std::string& of) { return of == id; }); // old token
+  slot.creds = next;
+  slot.refresh_attempt = 0;
+  slot.refreshes += 1;
+  auto lifetime_s = (slot.creds.expires_at_ms - t) / 1000;
+  slot.refresh_due_ms =
+    std::max(refresh_due_ms(slot.creds, t, st.cfg.refresh_buffer_seconds),
+             t + min_refresh_interval_ms(slot.creds.expires_at_ms, t));
+  if (st.cfg.refresh_buffer_seconds >= lifetime_s && !slot.warned_buffer) {
+    slot.warned_buffer = true;
+    KB_WARN("supervisor", "account " << id << ": tokenRefresh.bufferSeconds ("
+                                     << st.cfg.refresh_buffer_seconds
+                                     << " s) is not shorter than the token's lifetime ("
+                                     << lifetime_s
+                                     << " s): refreshing at most once a minute; lower it");
+  }
+  if (slot.usage_due_ms == 0)
+    slot.usage_due_ms = t;
+  if (e.state == pool::account_state::error)
+    pool::apply_success(e);
+  KB_INFO("supervisor", "account " << id << ": token refreshed, valid for " << lifetime_s
+                                   << " s");
+  report(self, *i);
+  for (auto& rp : slot.refresh_promises)
+    rp.deliver(true, nlohmann::json{{"expiresAt", slot.creds.expires_at_ms}}.dump());
+  slot.refresh_promises.clear();
+  release_refresh_waiters(self, *i, true, {});
+  drain_queue(self);
+}
+
+void on_refreshed(self_ptr self, const std::string& id, refresh_outcome& o) {
+  auto& st = self->state;
+  auto i = index_of(self, id);
+  if (!i)
+    return;
+  auto& slot = st.slots[*i];
+  auto& e = st.entries[*i];
+  auto t = now(self);
   if (o.ok) {
-    revoke_tickets(self, [&](const std::string& of) { return of == id; }); // old token
-    slot.creds.access_token = o.value.access_token;
+    // The file gets the new tokens first; only then are they used or the
+    // refresh acknowledged (slot.refreshing holds new refreshes off until
+    // then). An identity provider that rotates refresh tokens invalidates
+    // the old one: a crash between a call with the new access token and the
+    // save left the file with a dead refresh token (issue 18.4).
+    auto next = slot.creds;
+    next.access_token = o.value.access_token;
     if (!o.value.refresh_token.empty())
-      slot.creds.refresh_token = o.value.refresh_token;
+      next.refresh_token = o.value.refresh_token;
     if (!o.value.profile_arn.empty())
-      slot.creds.profile_arn = o.value.profile_arn;
-    slot.creds.expires_at_ms = o.value.expires_at_ms;
-    slot.refresh_attempt = 0;
-    slot.refreshes += 1;
-    slot.refresh_due_ms = refresh_due_ms(slot.creds, t, st.cfg.refresh_buffer_seconds);
-    if (slot.usage_due_ms == 0)
-      slot.usage_due_ms = t;
-    if (e.state == pool::account_state::error)
-      pool::apply_success(e);
-    store_credentials(record_of(self, *i), slot.creds);
-    KB_INFO("supervisor", "account " << id << ": token refreshed, valid for "
-                                     << (slot.creds.expires_at_ms - t) / 1000
-                                     << " s");
-    report(self, *i);
-    persist(self); // a rotated refresh token must never be lost
-    for (auto& rp : slot.refresh_promises)
-      rp.deliver(true, nlohmann::json{{"expiresAt", slot.creds.expires_at_ms}}.dump());
-    slot.refresh_promises.clear();
-    release_refresh_waiters(self, *i, true, {});
+      next.profile_arn = o.value.profile_arn;
+    next.expires_at_ms = o.value.expires_at_ms;
+    store_credentials(record_of(self, *i), next);
+    persist_then(self, [self, id, next] { use_refreshed(self, id, next); });
   } else {
+    slot.refreshing = false;
     slot.refresh_attempt += 1;
     e.last_error = o.failure.message;
     KB_WARN("supervisor", "account " << id << ": " << o.failure.message);

@@ -416,7 +416,10 @@ std::string render_accounts(const accounts_file& file) {
 
 std::optional<config_error> save_accounts(const std::string& path,
                                           const accounts_file& file) {
-  return atomic_write_file(path, render_accounts(file), secret_file_mode);
+  // Tokens: 0600 always, never the old file's mode (issue 18.5).
+  auto err = atomic_write_secret_file(path, render_accounts(file));
+  if (!err) remove_stale_temp_files(path);
+  return err;
 }
 
 } // namespace kb::config

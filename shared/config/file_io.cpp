@@ -4,6 +4,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <chrono>
+#include <filesystem>
+#include <signal.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -123,15 +127,18 @@ loaded<std::string> read_file(const std::string& path) {
   return std::move(*content.value());
 }
 
-std::optional<config_error> atomic_write_file(const std::string& path,
-                                              std::string_view content,
-                                              unsigned create_mode) {
+namespace {
+
+std::optional<config_error> write_replacing(const std::string& path,
+                                            std::string_view content,
+                                            unsigned create_mode, bool force_mode) {
   mode_t mode = static_cast<mode_t>(create_mode & 07777);
   struct stat existing {};
   if (::stat(path.c_str(), &existing) == 0) {
     if (!S_ISREG(existing.st_mode))
       return plain_error(path, "not a regular file");
-    mode = existing.st_mode & 07777;
+    if (!force_mode)
+      mode = existing.st_mode & 07777;
   } else if (errno != ENOENT) {
     return io_error(path, "cannot stat", errno);
   }
@@ -153,6 +160,57 @@ std::optional<config_error> atomic_write_file(const std::string& path,
   if (fd.close_now() != 0) return fail("cannot close");
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename");
   return fsync_directory(directory_of(path), path);
+}
+
+/// The pid in "<name>.tmp.<pid>.<n>" after `prefix` ("<name>.tmp."), or -1.
+long temp_file_pid(const std::string& file_name, const std::string& prefix) {
+  if (file_name.rfind(prefix, 0) != 0) return -1;
+  auto rest = file_name.substr(prefix.size());
+  auto dot = rest.find('.');
+  if (dot == 0 || dot == std::string::npos) return -1;
+  long pid = 0;
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (rest[i] < '0' || rest[i] > '9' || pid > 1'000'000'000) return -1;
+    pid = pid * 10 + (rest[i] - '0');
+  }
+  return pid;
+}
+
+} // namespace
+
+std::optional<config_error> atomic_write_file(const std::string& path,
+                                              std::string_view content,
+                                              unsigned create_mode) {
+  return write_replacing(path, content, create_mode, false);
+}
+
+std::optional<config_error> atomic_write_secret_file(const std::string& path,
+                                                     std::string_view content) {
+  return write_replacing(path, content, secret_file_mode, true);
+}
+
+int remove_stale_temp_files(const std::string& path) {
+  namespace fs = std::filesystem;
+  auto dir = directory_of(path);
+  auto slash = path.rfind('/');
+  auto prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+  std::error_code ec;
+  int removed = 0;
+  auto now = std::chrono::system_clock::now();
+  for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    long pid = temp_file_pid(name, prefix);
+    if (pid < 0) continue;
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0) continue;
+    auto age = now - std::chrono::system_clock::from_time_t(st.st_mtime);
+    bool writer_gone = pid != ::getpid() &&
+                       (pid == 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH));
+    if (age >= std::chrono::seconds(30) || (writer_gone && age >= std::chrono::seconds(2))) {
+      if (::unlink(it->path().c_str()) == 0) ++removed;
+    }
+  }
+  return removed;
 }
 
 } // namespace kb::config

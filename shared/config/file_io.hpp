@@ -32,4 +32,15 @@ std::optional<config_error>
 atomic_write_file(const std::string& path, std::string_view content,
                   unsigned create_mode = default_file_mode);
 
+/// atomic_write_file for a file of secrets: the temporary file is created
+/// 0600 and the result is 0600 whatever mode the old file had (a 0644
+/// accounts file becomes 0600 on its next save).
+std::optional<config_error>
+atomic_write_secret_file(const std::string& path, std::string_view content);
+
+/// Removes the `path.tmp.<pid>.<n>` files a killed writer left behind: those
+/// older than 30 s, or older than 2 s whose pid names no live process here
+/// (a write in progress takes milliseconds). Returns how many went.
+int remove_stale_temp_files(const std::string& path);
+
 } // namespace kb::config

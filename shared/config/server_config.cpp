@@ -111,6 +111,7 @@ void read_connection_pool(reader& r, connection_pool_settings& out) {
   r.read_int("maxFreeSockets", out.max_free_sockets, 0, max_count);
   r.read_int("socketTimeout", out.socket_timeout_ms, 1, one_day_ms);
   r.read_int("requestTimeout", out.request_timeout_ms, 1, one_day_ms);
+  r.read_int("streamTimeout", out.stream_timeout_ms, 1, one_day_ms);
 }
 
 /// The released code's layout: server{}, account{}, token{}, logging{}.
@@ -231,6 +232,19 @@ void read_cluster(reader& r, cluster_settings& c) {
   int gateway_port = 0;
   if (r.read_int("gatewayPort", gateway_port, 1, max_port))
     c.gateway_port = gateway_port;
+  read_non_empty(r, "bindHost", c.bind_host);
+  // Above a CAF handshake (64 KiB), below BASP's 32-bit length field.
+  r.read_int("maxMessageBytes", c.max_message_bytes, 65536, 0xffffffffLL);
+  with_section(r, "tls", [&](reader& t) {
+    t.read("caFile", c.tls.ca_file);
+    t.read("certFile", c.tls.cert_file);
+    t.read("keyFile", c.tls.key_file);
+    bool any = !c.tls.ca_file.empty() || !c.tls.cert_file.empty() || !c.tls.key_file.empty();
+    bool all = !c.tls.ca_file.empty() && !c.tls.cert_file.empty() && !c.tls.key_file.empty();
+    if (any && !all && !t.failed())
+      t.fail_key("caFile", "caFile, certFile and keyFile go together: set all three "
+                           "for mutual TLS, or none");
+  });
 }
 
 /// The README's flat layout (and our own additions), read after the nested
@@ -319,7 +333,8 @@ nlohmann::json masked_view(const server_config& c) {
      {{"maxSockets", c.connection_pool.max_sockets},
       {"maxFreeSockets", c.connection_pool.max_free_sockets},
       {"socketTimeout", c.connection_pool.socket_timeout_ms},
-      {"requestTimeout", c.connection_pool.request_timeout_ms}}},
+      {"requestTimeout", c.connection_pool.request_timeout_ms},
+      {"streamTimeout", c.connection_pool.stream_timeout_ms}}},
     {"tokenRefresh",
      {{"bufferSeconds", c.token_refresh.buffer_seconds},
       {"retryAttempts", c.token_refresh.retry_attempts},
@@ -349,7 +364,13 @@ nlohmann::json masked_view(const server_config& c) {
      {{"supervisorHost", c.cluster.supervisor_host},
       {"supervisorPort", c.cluster.supervisor_port},
       {"gatewayPort", c.cluster.gateway_port ? json(*c.cluster.gateway_port)
-                                             : json(nullptr)}}},
+                                             : json(nullptr)},
+      {"bindHost", c.cluster.bind_host},
+      {"maxMessageBytes", c.cluster.max_message_bytes},
+      {"tls",
+       {{"caFile", c.cluster.tls.ca_file},
+        {"certFile", c.cluster.tls.cert_file},
+        {"keyFile", c.cluster.tls.key_file}}}}},
   };
 }
 

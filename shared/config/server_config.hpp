@@ -29,6 +29,9 @@ struct connection_pool_settings {
   int max_free_sockets = 64;
   std::int64_t socket_timeout_ms = 120000;
   std::int64_t request_timeout_ms = 600000;
+  /// `streamTimeout`: total time a streamed answer may run (requestTimeout
+  /// bounds non-streamed ones; socketTimeout bounds a silent upstream).
+  std::int64_t stream_timeout_ms = 1800000;
 };
 
 struct token_refresh_settings {
@@ -70,6 +73,21 @@ struct cluster_settings {
   std::string supervisor_host = "127.0.0.1";
   int supervisor_port = 4100;
   std::optional<int> gateway_port;
+  /// `bindHost`: the address the supervisor's inter-daemon port binds to
+  /// (kiro-supervisor --bind overrides it); loopback unless configured.
+  std::string bind_host = "127.0.0.1";
+  /// `maxMessageBytes`: the largest BASP message a connected daemon may
+  /// announce; a peer that has not shaken hands may announce at most 64 KiB.
+  std::int64_t max_message_bytes = 64 * 1024 * 1024;
+  /// `tls`: mutual TLS between the daemons (CAF's OpenSSL module). All
+  /// three PEM files or none; every daemon shows a certificate the CA
+  /// signed and accepts only peers that do.
+  struct tls_settings {
+    std::string ca_file;   ///< `caFile`
+    std::string cert_file; ///< `certFile` (chain, PEM)
+    std::string key_file;  ///< `keyFile` (PEM, unencrypted)
+    bool enabled() const { return !ca_file.empty(); }
+  } tls;
 };
 
 /// server-config.json. Both the README's flat shape and the released code's

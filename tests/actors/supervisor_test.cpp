@@ -52,6 +52,9 @@ struct world {
   int usage_calls = 0;
   double usage_percent = 10;
   std::vector<std::string> persisted;
+  bool hold_persists = false; ///< answer saves only when the test says so
+  std::vector<caf::typed_response_promise<bool>> held_persists;
+  caf::actor_addr persister; ///< `ok` to it answers the held saves
   std::vector<std::string> sink_log;
   std::vector<std::shared_ptr<kb::call_cancel>> cancel_flags;
   /// ListAvailableModels per account; accounts without one answer 500.
@@ -136,10 +139,23 @@ caf::behavior scripted_maintainer(caf::event_based_actor*, std::shared_ptr<world
   };
 }
 
-caf::behavior recording_persister(caf::event_based_actor*, std::shared_ptr<world> w) {
+caf::behavior recording_persister(caf::event_based_actor* self, std::shared_ptr<world> w) {
+  w->persister = self->address();
   return {
-    [w](atom::persist, const std::string&, const std::string& content) {
+    // A promise is delivered in its actor's context, not the test's.
+    [w](caf::ok_atom) {
+      for (auto& rp : w->held_persists)
+        rp.deliver(true);
+      w->held_persists.clear();
+    },
+    [self, w](atom::persist, const std::string&, const std::string& content)
+      -> caf::result<bool> {
       w->persisted.push_back(content);
+      if (!w->hold_persists)
+        return true;
+      auto rp = self->make_response_promise<bool>();
+      w->held_persists.push_back(rp);
+      return rp;
     },
   };
 }
@@ -405,6 +421,23 @@ TEST_CASE_FIXTURE(fixture, "an invalid bearer refreshes the token once and retri
   CHECK(w->sink_log == std::vector<std::string>{"done:a"});
   REQUIRE_FALSE(w->persisted.empty());
   CHECK(w->persisted.back().find("fresh-1") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "a refreshed token is used only once the accounts file holds it") {
+  w->hold_persists = true;
+  start(base_config({make_account("a")}));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::invalid_bearer, 403, "bearer invalid")});
+  generate(new_sink());
+  CHECK(w->refresh_calls == 1);
+  REQUIRE_FALSE(w->persisted.empty());
+  CHECK(w->persisted.back().find("fresh-1") != std::string::npos);
+  CHECK(w->tokens_used == std::vector<std::string>{"token-a"}); // the retry waits
+  CHECK(w->sink_log.empty());
+  caf::anon_send(caf::actor_cast<caf::actor>(w->persister), caf::ok_atom::value);
+  sched->run();
+  CHECK(w->tokens_used == std::vector<std::string>{"token-a", "fresh-1"});
+  CHECK(w->sink_log == std::vector<std::string>{"done:a"});
 }
 
 TEST_CASE_FIXTURE(fixture, "a rejected refresh token disables the account") {

@@ -26,7 +26,7 @@
 namespace {
 
 const std::vector<std::string> accepted_flags = {"host", "port", "supervisor-host",
-                                                 "supervisor-port"};
+                                                 "supervisor-port", "cluster-ca"};
 
 } // namespace
 
@@ -41,14 +41,19 @@ int main(int argc, char** argv) {
   auto host = args.host.value_or(conf.server.host);
   int port = args.port.value_or(conf.server.port + 1 > 65535 ? 0 : conf.server.port + 1);
 
+  if (auto problem = kb::cluster::tls_problem(cluster.tls); !problem.empty()) {
+    std::cerr << "kiro-admin: " << problem << "\n";
+    return 1;
+  }
   caf::actor_system_config cfg;
-  kb::cluster::configure_daemon_system(cfg);
+  kb::cluster::configure_daemon_system(cfg, cluster.tls);
   caf::actor_system sys{cfg};
 
   auto admin = kb::admin::spawn_admin(sys);
   kb::cluster::link_options link_opts;
   link_opts.host = args.supervisor_host.value_or(cluster.supervisor_host);
   link_opts.port = static_cast<uint16_t>(args.supervisor_port.value_or(cluster.supervisor_port));
+  link_opts.tls = cluster.tls.enabled();
   link_opts.component = "admin";
   link_opts.on_connect = [admin](const caf::actor& supervisor) {
     caf::anon_send(supervisor, kb::atom::subscribe::value, admin);

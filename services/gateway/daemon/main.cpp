@@ -23,7 +23,7 @@
 namespace {
 
 const std::vector<std::string> accepted_flags = {"host", "port", "supervisor-host",
-                                                 "supervisor-port"};
+                                                 "supervisor-port", "cluster-ca"};
 
 void serve_health(kb::http_server& server, const kb::cluster::supervisor_link& link,
                   const kb::gw::gateway& gateway) {
@@ -49,13 +49,18 @@ int main(int argc, char** argv) {
   conf.server.host = args.host.value_or(conf.server.host);
   conf.server.port = args.port.value_or(cluster.gateway_port.value_or(conf.server.port));
 
+  if (auto problem = kb::cluster::tls_problem(cluster.tls); !problem.empty()) {
+    std::cerr << "kiro-gateway: " << problem << "\n";
+    return 1;
+  }
   caf::actor_system_config cfg;
-  kb::cluster::configure_daemon_system(cfg);
+  kb::cluster::configure_daemon_system(cfg, cluster.tls);
   caf::actor_system sys{cfg};
 
   kb::cluster::link_options link_opts;
   link_opts.host = args.supervisor_host.value_or(cluster.supervisor_host);
   link_opts.port = static_cast<uint16_t>(args.supervisor_port.value_or(cluster.supervisor_port));
+  link_opts.tls = cluster.tls.enabled();
   link_opts.component = "gateway";
   kb::cluster::supervisor_link link{sys, link_opts};
   kb::gw::gateway gateway{sys, link.proxy(), kb::gw::make_gateway_settings(conf)};

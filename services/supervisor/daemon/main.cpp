@@ -1,6 +1,8 @@
 // kiro-supervisor: the account supervisor of kiro-bridge as its own daemon
 // (split mode). Publishes the supervisor actor on cluster.supervisorPort for
-// kiro-gateway and kiro-admin (BASP over TCP: a private network only), and
+// kiro-gateway and kiro-admin (BASP over TCP, on cluster.bindHost: loopback
+// unless configured; mutual TLS with cluster.tls; every connection behind
+// the BASP frame guard), and
 // answers GET /api/health on its own small HTTP port. SIGTERM: wait for the
 // upstream calls in flight (up to the drain timeout), then exit 0.
 
@@ -21,6 +23,7 @@
 #include "proto/message_types.hpp"
 #include "services/common/cluster.hpp"
 #include "services/common/daemon_args.hpp"
+#include "services/common/guarded_publish.hpp"
 #include "services/common/http_server.hpp"
 #include "services/common/log.hpp"
 #include "services/common/service_config.hpp"
@@ -28,7 +31,7 @@
 
 namespace {
 
-const std::vector<std::string> accepted_flags = {"bind", "supervisor-port", "health-port"};
+const std::vector<std::string> accepted_flags = {"bind", "supervisor-port", "health-port", "cluster-ca"};
 
 /// The supervisor's accounts, or nullopt when it does not answer in time.
 std::optional<std::vector<kb::account_status>> accounts_of(caf::actor_system& sys,
@@ -88,16 +91,28 @@ int main(int argc, char** argv) {
     return *code;
   auto& [args, conf] = std::get<kb::daemon_start>(started);
   auto& cluster = conf.server.cluster;
-  auto bind = args.bind.value_or(cluster.supervisor_host);
+  auto bind = args.bind.value_or(cluster.bind_host);
   int port = args.supervisor_port.value_or(cluster.supervisor_port);
+  if (auto problem = kb::cluster::tls_problem(cluster.tls); !problem.empty()) {
+    std::cerr << "kiro-supervisor: " << problem << "\n";
+    return 1;
+  }
+  if (!cluster.tls.enabled() && !kb::cluster::is_loopback(bind))
+    KB_WARN("supervisor", "the inter-daemon port binds to " << bind
+                            << " without cluster.tls: anyone who reaches it can use the "
+                               "account pool; keep it on a private network or set cluster.tls");
 
   caf::actor_system_config cfg;
-  kb::cluster::configure_daemon_system(cfg);
+  kb::cluster::configure_daemon_system(cfg, cluster.tls);
   caf::actor_system sys{cfg};
 
   auto supervisor = kb::sup::spawn_supervisor(sys, kb::sup::make_supervisor_config(conf));
-  auto published = sys.middleman().publish(supervisor, static_cast<uint16_t>(port),
-                                           bind.c_str(), true);
+  kb::cluster::publish_options publish;
+  publish.address = bind;
+  publish.port = static_cast<uint16_t>(port);
+  publish.limits.after_handshake = static_cast<uint32_t>(cluster.max_message_bytes);
+  publish.tls = cluster.tls.enabled();
+  auto published = kb::cluster::publish_guarded(sys, supervisor, publish);
   if (!published) {
     std::cerr << "kiro-supervisor: cannot publish on " << bind << ":" << port << ": "
               << sys.render(published.error()) << "\n";
@@ -120,7 +135,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "kiro-supervisor listening cluster=" << bind << ":" << port
-            << " health=http://" << bind << ":" << health_port << std::endl;
+            << " health=http://" << bind << ":" << health_port
+            << " tls=" << (publish.tls ? "on" : "off") << std::endl;
   KB_INFO("supervisor", "published on " << bind << ":" << port << ", health on "
                                         << health_port << ", config " << args.config_dir);
 

@@ -456,3 +456,16 @@ TEST_CASE("the shipped example accounts file loads") {
   CHECK(file->accounts[1].credentials.method == auth_method::idc);
   CHECK(file->accounts[1].credentials.expires_at_form == time_form::iso8601);
 }
+
+TEST_CASE("saving over a 0644 accounts file leaves it 0600 (issue 18.5)") {
+  kb::config::test::temp_dir dir;
+  const auto path = dir.file("kiro-accounts.json");
+  auto file = parse_ok(seed_file);
+  REQUIRE_FALSE(save_accounts(path, file).has_value());
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  file.accounts[0].credentials.access_token = "aoa-ROTATED";
+  REQUIRE_FALSE(save_accounts(path, file).has_value());
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+}

@@ -115,3 +115,57 @@ TEST_CASE("reading a directory is an error") {
   REQUIRE_FALSE(text.ok());
   CHECK(text.error().message == "not a regular file");
 }
+
+namespace {
+
+/// Sets a file's modification time `seconds` into the past.
+void age_file(const std::string& path, int seconds) {
+  auto t = std::filesystem::last_write_time(path);
+  std::filesystem::last_write_time(path, t - std::chrono::seconds(seconds));
+}
+
+/// A pid no process has: just past the kernel's pid_max.
+long dead_pid() {
+  std::ifstream in("/proc/sys/kernel/pid_max");
+  long max = 4194304;
+  in >> max;
+  return max + 1;
+}
+
+} // namespace
+
+TEST_CASE("a secret file is 0600 after a save whatever mode the old file had") {
+  temp_dir dir;
+  auto path = dir.file("kiro-accounts.json");
+  write_plain(path, "{}");
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  mode_t old_mask = ::umask(0);
+  auto err = atomic_write_secret_file(path, "{\"accounts\":[]}");
+  ::umask(old_mask);
+  REQUIRE_FALSE(err.has_value());
+  CHECK(mode_of(path) == 0600);
+  CHECK(entries_in(dir.path()) == 1);
+}
+
+TEST_CASE("stale temporary copies of a file are removed, a write in progress is kept") {
+  temp_dir dir;
+  auto path = dir.file("kiro-accounts.json");
+  write_plain(path, "{}");
+  auto dead = dir.file("kiro-accounts.json.tmp." + std::to_string(dead_pid()) + ".0");
+  auto old_live = dir.file("kiro-accounts.json.tmp.1.3");
+  auto fresh_ours = dir.file("kiro-accounts.json.tmp." + std::to_string(::getpid()) + ".9");
+  auto fresh_dead = dir.file("kiro-accounts.json.tmp." + std::to_string(dead_pid()) + ".1");
+  auto other = dir.file("model-mapping.json.tmp.1.0");
+  for (auto& f : {dead, old_live, fresh_ours, fresh_dead, other})
+    write_plain(f, "{\"accessToken\":\"secret\"}");
+  age_file(dead, 5);
+  age_file(old_live, 120);
+  age_file(other, 120);
+  CHECK(remove_stale_temp_files(path) == 2);
+  CHECK_FALSE(std::filesystem::exists(dead));
+  CHECK_FALSE(std::filesystem::exists(old_live));
+  CHECK(std::filesystem::exists(fresh_ours)); // maybe being written right now
+  CHECK(std::filesystem::exists(fresh_dead)); // too young to judge
+  CHECK(std::filesystem::exists(other));      // another file's
+  CHECK(std::filesystem::exists(path));
+}

@@ -25,7 +25,7 @@ export const CONFIG_SECTIONS = [
   },
   {
     title: 'Token refresh', keys: [
-      ['tokenRefresh.bufferSeconds', 'Refresh an access token this long before it expires.'],
+      ['tokenRefresh.bufferSeconds', 'Refresh an access token this long before it expires (at or above its lifetime, refreshes still wait a minute).'],
       ['tokenRefresh.retryAttempts', 'Attempts per refresh before the account is marked as failing.'],
       ['tokenRefresh.retryIntervalMs', 'Pause between refresh attempts.'],
     ],
@@ -35,7 +35,8 @@ export const CONFIG_SECTIONS = [
       ['connectionPool.maxSockets', 'Most connections open to Kiro at once.'],
       ['connectionPool.maxFreeSockets', 'Idle connections kept for reuse.'],
       ['connectionPool.socketTimeout', 'Milliseconds an idle upstream socket may stay silent.'],
-      ['connectionPool.requestTimeout', 'Milliseconds one upstream request may take in all.'],
+      ['connectionPool.requestTimeout', 'Milliseconds one non-streamed request may take in all.'],
+      ['connectionPool.streamTimeout', 'Milliseconds one streamed answer may run in all; then it ends with an error event.'],
     ],
   },
   {
@@ -63,6 +64,11 @@ export const CONFIG_SECTIONS = [
       ['cluster.supervisorHost', 'Where the supervisor daemon runs when the actors run as separate processes.'],
       ['cluster.supervisorPort', 'The supervisor daemon\'s port.'],
       ['cluster.gatewayPort', 'The gateway daemon\'s port (empty in all-in-one mode).'],
+      ['cluster.bindHost', 'The address the supervisor\'s inter-daemon port binds to (loopback by default).'],
+      ['cluster.maxMessageBytes', 'The largest message a connected daemon may announce on the inter-daemon port.'],
+      ['cluster.tls.caFile', 'Mutual TLS between the daemons: the CA that signed every daemon\'s certificate.'],
+      ['cluster.tls.certFile', 'Mutual TLS: this daemon\'s certificate (PEM).'],
+      ['cluster.tls.keyFile', 'Mutual TLS: this daemon\'s private key (PEM, unencrypted).'],
     ],
   },
 ];
