@@ -173,6 +173,13 @@ void describe_bridge_metrics(registry& r) {
   r.describe(queue_depth, kind::gauge, "Requests waiting for a free account worker.");
   r.describe(pending_requests, kind::gauge, "Requests the supervisor is handling.");
   r.describe(upstream_in_flight, kind::gauge, "Upstream calls in flight, all accounts.");
+  // Health and error classes (issue 19).
+  r.describe(health_status, kind::gauge,
+             "1 for the current /api/health status (ok, degraded, down), 0 for the others.");
+  r.describe(client_errors, kind::counter,
+             "Claude API requests refused for the client's mistake (4xx), by error class.");
+  r.describe(service_errors, kind::counter,
+             "Claude API requests the bridge failed before any upstream call, by error class.");
 }
 
 registry& global() {

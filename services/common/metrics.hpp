@@ -91,6 +91,13 @@ inline constexpr const char* pending_requests = "kiro_bridge_pending_requests";
 inline constexpr const char* upstream_in_flight = "kiro_bridge_upstream_in_flight";
 } // namespace names
 
+/// Health and error classes (issue 19).
+namespace names {
+inline constexpr const char* health_status = "kiro_bridge_health_status";
+inline constexpr const char* client_errors = "kiro_bridge_client_errors_total";
+inline constexpr const char* service_errors = "kiro_bridge_service_errors_total";
+} // namespace names
+
 /// Declares every family above with its type and help text.
 void describe_bridge_metrics(registry& r);
 
