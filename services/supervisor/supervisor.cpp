@@ -881,9 +881,9 @@ std::variant<config::account, std::string> parse_one_account(const std::string& 
   return std::move(parsed->accounts.front());
 }
 
-/// The account `rec` already is, and on what: the same refresh token, or
-/// the same email with the same sign-in method (a new login of a known
-/// user). A profileArn alone says nothing: social logins share one.
+/// The account `rec` already is, and on what: with the same sign-in method,
+/// the same refresh token, or the same email (a new login of a known user).
+/// A profileArn alone says nothing: social logins share one.
 std::optional<std::pair<size_t, std::string>> same_account(self_ptr self,
                                                            const config::account& rec) {
   auto& st = self->state;
@@ -894,11 +894,12 @@ std::optional<std::pair<size_t, std::string>> same_account(self_ptr self,
   };
   for (size_t i = 0; i < st.entries.size(); ++i) {
     auto& known = record_of(self, i);
+    if (known.credentials.method != rec.credentials.method)
+      continue; // another sign-in endpoint: another login
     if (!rec.credentials.refresh_token.empty() &&
         known.credentials.refresh_token == rec.credentials.refresh_token)
       return std::pair{i, std::string{"refresh token"}};
     if (!rec.email.empty() && lower(known.email) == lower(rec.email) &&
-        known.credentials.method == rec.credentials.method &&
         (rec.credentials.profile_arn.empty() || known.credentials.profile_arn.empty() ||
          known.credentials.profile_arn == rec.credentials.profile_arn))
       return std::pair{i, std::string{"email"}};

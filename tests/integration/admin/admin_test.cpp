@@ -321,7 +321,8 @@ TEST_CASE("concurrent mapping edits and account adds lose no update") {
                      R"({"kiro":"claude-haiku-4.5"})", "application/json");
       if (r && r->status == 200)
         ++ok;
-      json acct = {{"refreshToken", "refresh-a3-SECRET"},
+      // Distinct logins (the same refresh token would update one account).
+      json acct = {{"refreshToken", "refresh-p" + std::to_string(i) + "-SECRET"},
                    {"email", "p" + std::to_string(i) + "@example.com"}};
       auto a = c.Post("/api/accounts", acct.dump(), "application/json");
       if (a && a->status == 201)
