@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CONFIG_DIR ?= config
 
-.PHONY: all deps build test test-deploy run bench demo fuzz clean models models-list
+.PHONY: all deps build build-run build-demo test test-deploy run bench demo fuzz clean models models-list
 
 all: build
 
@@ -25,7 +25,24 @@ test: build
 test-deploy:
 	bash deploy/test-deploy.sh
 
-run: build
+# `run` and `demo` build only what they start (not every test and benchmark
+# binary that `build` makes); the web UI target exists when node/npm do.
+RUN_TARGETS = kiro-bridge kiroctl
+DEMO_TARGETS = kiro-bridge kiroctl kiro-sim
+
+build-run: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(RUN_TARGETS)
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+	  cmake --build $(BUILD_DIR) -j $(JOBS) --target web-ui; \
+	else echo "make: the web UI is not built (needs node and npm); the API works without it"; fi
+
+build-demo: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(DEMO_TARGETS)
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+	  cmake --build $(BUILD_DIR) -j $(JOBS) --target web-ui; \
+	else echo "make: the web UI is not built (needs node and npm); the API works without it"; fi
+
+run: build-run
 	$(BUILD_DIR)/bin/kiro-bridge --config-dir $(CONFIG_DIR)
 
 # The seed's `npm run models` / `npm run models:list`, against a running bridge.
@@ -45,8 +62,11 @@ fuzz: deps
 	bash tests/fuzz/run.sh eventstream $(FUZZ_SECONDS) $(BUILD_DIR)
 	bash tests/fuzz/run.sh claude_request $(FUZZ_SECONDS) $(BUILD_DIR)
 
-demo: build
-	bash deploy/demo.sh $(BUILD_DIR)
+# `make demo DEMO_PORT=3300 DEMO_SIM_PORT=3400` when 3000/3100 are taken.
+DEMO_PORT ?= 3000
+DEMO_SIM_PORT ?= 3100
+demo: build-demo
+	bash deploy/demo.sh $(BUILD_DIR) $(DEMO_PORT) $(DEMO_SIM_PORT)
 
 clean:
 	rm -rf $(BUILD_DIR)

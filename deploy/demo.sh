@@ -30,23 +30,46 @@ JSON
 chmod 600 "$demo/config/kiro-accounts.json"
 cp config/model-mapping.json "$demo/config/model-mapping.json"
 
-"$bin/kiro-sim" --host 127.0.0.1 --port "$sim_port" --accounts "$demo/sim-accounts.json" &
-sim_pid=$!
+# Waits for a daemon's ready line in its stdout file; false when it exited
+# first (it printed why on stderr) or did not get ready in 20 s.
+wait_ready() { # pid file pattern
+  for _ in $(seq 200); do
+    grep -q "$3" "$2" 2>/dev/null && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+sim_pid= bridge_pid=
 trap 'kill $sim_pid $bridge_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
-sleep 0.5
-"$bin/kiro-bridge" --config-dir "$demo/config" &
+"$bin/kiro-sim" --host 127.0.0.1 --port "$sim_port" --accounts "$demo/sim-accounts.json" \
+  > "$demo/kiro-sim.out" &
+sim_pid=$!
+if ! wait_ready $sim_pid "$demo/kiro-sim.out" "kiro-sim listening"; then
+  echo "make demo: kiro-sim did not start on port $sim_port (see above); try make demo DEMO_SIM_PORT=N" >&2
+  exit 1
+fi
+"$bin/kiro-bridge" --config-dir "$demo/config" > "$demo/kiro-bridge.out" &
 bridge_pid=$!
-sleep 1
+if ! wait_ready $bridge_pid "$demo/kiro-bridge.out" "kiro-bridge listening"; then
+  echo "make demo: kiro-bridge did not start on port $port (see above); try make demo DEMO_PORT=N" >&2
+  exit 1
+fi
+url="http://127.0.0.1:$port"
 cat <<TXT
 
-kiro-bridge is serving on http://127.0.0.1:$port in front of kiro-sim (demo account).
+kiro-bridge is serving on $url in front of kiro-sim (demo account).
+  web UI   $url/
+  metrics  $url/metrics
+  health   $url/api/health
+  kiroctl  $bin/kiroctl --url $url accounts list
 Try:
-  curl -s http://127.0.0.1:$port/v1/messages -H 'content-type: application/json' \\
+  curl -s $url/v1/messages -H 'content-type: application/json' \\
     -H 'x-api-key: demo' -H 'anthropic-version: 2023-06-01' \\
     -d '{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hello"}]}'
 With Claude Code:
-  ANTHROPIC_BASE_URL=http://127.0.0.1:$port ANTHROPIC_API_KEY=demo claude
-Accounts: curl -s http://127.0.0.1:$port/api/accounts
+  ANTHROPIC_BASE_URL=$url ANTHROPIC_API_KEY=demo claude
 Press Ctrl-C to stop.
 TXT
 wait $bridge_pid

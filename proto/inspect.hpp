@@ -70,7 +70,7 @@ typename Inspector::result_type inspect(Inspector& f, upstream_failure& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_error& x) {
   return f(caf::meta::type_name("kb::api_error"), x.kind, x.message,
-           x.retry_after);
+           x.retry_after, x.from_upstream);
 }
 
 template <class Inspector>

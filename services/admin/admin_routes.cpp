@@ -14,6 +14,7 @@
 #include "services/admin/account_requests.hpp"
 #include "services/admin/admin_commands.hpp"
 #include "services/admin/config_store.hpp"
+#include "services/admin/health_report.hpp"
 #include "services/common/log.hpp"
 #include "services/common/metrics.hpp"
 #include "services/http/http_server.hpp"
@@ -105,10 +106,19 @@ struct admin_context {
   std::mutex models_cache_mutex;
   std::optional<std::vector<std::string>> live_models_cache;
   std::chrono::steady_clock::time_point live_models_at{};
+  std::mutex calls_mutex;
+  call_rate_tracker recent_calls;
 
   admin_context(caf::actor_system& s, caf::actor a, admin_routes_config c)
-    : sys(s), admin(std::move(a)), cfg(std::move(c)) {
+    : sys(s), admin(std::move(a)), cfg(std::move(c)),
+      recent_calls(wall_ms(), 5 * 60 * 1000) {
     // nop
+  }
+
+  static int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
   }
 
   metrics::registry& registry() const {
@@ -189,7 +199,8 @@ void add_account(admin_context& ctx, const httplib::Request& req, httplib::Respo
                                   std::get<json>(account).dump());
   if (reply.ok)
     KB_INFO("admin", "account added: " << reply.message);
-  send_command_reply(res, reply, 201);
+  bool updated = reply.ok && reply.message.find("\"updated\":true") != std::string::npos;
+  send_command_reply(res, reply, updated ? 200 : 201);
 }
 
 void import_accounts(admin_context& ctx, const httplib::Request& req,
@@ -203,6 +214,7 @@ void import_accounts(admin_context& ctx, const httplib::Request& req,
     return;
   }
   json added = json::array();
+  json updated = json::array(); // the same account again: changed in place
   json failed = json::array();
   auto& list = std::get<std::vector<json>>(accounts);
   for (size_t i = 0; i < list.size(); ++i) {
@@ -214,13 +226,19 @@ void import_accounts(admin_context& ctx, const httplib::Request& req,
     }
     if (reply.ok) {
       auto id = json::parse(reply.message, nullptr, false);
-      added.push_back(id.is_object() ? id.value("id", "") : "");
+      if (id.is_object() && id.value("updated", false))
+        updated.push_back({{"index", i}, {"id", id.value("id", "")},
+                           {"matchedOn", id.value("matchedOn", "")}});
+      else
+        added.push_back(id.is_object() ? id.value("id", "") : "");
     } else {
       failed.push_back({{"index", i}, {"message", reply.message}});
     }
   }
-  KB_INFO("admin", "import: " << added.size() << " added, " << failed.size() << " refused");
-  send_json(res, added.empty() ? 400 : 200, {{"added", added}, {"failed", failed}});
+  KB_INFO("admin", "import: " << added.size() << " added, " << updated.size() << " updated, "
+                             << failed.size() << " refused");
+  send_json(res, added.empty() && updated.empty() ? 400 : 200,
+            {{"added", added}, {"updated", updated}, {"failed", failed}});
 }
 
 void patch_account(admin_context& ctx, const httplib::Request& req,
@@ -484,8 +502,36 @@ void refresh_account_gauges(admin_context& ctx) {
   }
 }
 
+/// The health verdict for these accounts (and the calls since the last look).
+health_report current_health(admin_context& ctx,
+                             const std::optional<std::vector<account_status>>& accounts,
+                             call_window* recent_out = nullptr) {
+  int64_t calls = 0, failures = 0;
+  for (auto& a : accounts.value_or(std::vector<account_status>{})) {
+    calls += a.requests;
+    failures += a.failures;
+  }
+  auto now = admin_context::wall_ms();
+  call_window recent;
+  {
+    std::lock_guard lock{ctx.calls_mutex};
+    recent = ctx.recent_calls.sample(now, calls, failures);
+  }
+  if (recent_out)
+    *recent_out = recent;
+  if (!accounts)
+    return {"down", {"the admin actor did not answer"}};
+  return assess_health(*accounts, recent, now);
+}
+
+void set_health_gauge(metrics::registry& r, const health_report& h) {
+  for (auto status : {"ok", "degraded", "down"})
+    r.set(metrics::names::health_status, {{"status", status}}, h.status == status ? 1 : 0);
+}
+
 void show_metrics(admin_context& ctx, httplib::Response& res) {
   refresh_account_gauges(ctx);
+  set_health_gauge(ctx.registry(), current_health(ctx, fetch_accounts(ctx.sys, ctx.admin)));
   res.status = 200;
   res.set_content(ctx.registry().render(), "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -496,17 +542,27 @@ void show_health(admin_context& ctx, httplib::Response& res) {
                   .count();
   json counts = json::object();
   size_t total = 0;
-  if (auto accounts = fetch_accounts(ctx.sys, ctx.admin)) {
-    for (auto& a : *accounts) {
-      counts[a.state] = counts.value(a.state, 0) + 1;
-      ++total;
-    }
+  auto accounts = fetch_accounts(ctx.sys, ctx.admin);
+  for (auto& a : accounts.value_or(std::vector<account_status>{})) {
+    counts[a.state] = counts.value(a.state, 0) + 1;
+    ++total;
   }
+  call_window recent;
+  auto health = current_health(ctx, accounts, &recent);
+  set_health_gauge(ctx.registry(), health);
+  // Always 200 while the process answers (compose healthchecks use curl -f
+  // on it): `status` says whether requests can be served, `reasons` why not.
   send_json(res, 200,
-            {{"status", "ok"},
+            {{"status", health.status},
+             {"reason", health.reasons.empty() ? "" : health.reasons.front()},
+             {"reasons", health.reasons},
              {"version", ctx.cfg.version},
              {"uptimeSeconds", uptime},
-             {"accounts", {{"total", total}, {"byState", counts}}}});
+             {"accounts", {{"total", total}, {"byState", counts}}},
+             {"upstreamCalls",
+              {{"windowSeconds", recent.seconds},
+               {"calls", recent.calls},
+               {"failures", recent.failures}}}});
 }
 
 } // namespace
@@ -535,6 +591,7 @@ void register_admin_routes(http_server& server, caf::actor_system& sys,
   }
 
   server.Get("/api/health", keep([c](auto&, auto& res) { show_health(*c, res); }));
+  server.Get("/health", keep([c](auto&, auto& res) { show_health(*c, res); }));
   server.Get("/metrics", route([c](auto&, auto& res) { show_metrics(*c, res); }));
   server.Get("/api/config", route([c](auto&, auto& res) { show_config(*c, res); }));
   server.Post("/api/config/hot-reload", route([c](auto&, auto& res) {

@@ -47,8 +47,9 @@ bool is_file(const std::filesystem::path& p) {
 constexpr std::string_view not_built_page =
   "<!doctype html><html><head><meta charset=\"utf-8\"><title>kiro-bridge</title></head>"
   "<body style=\"font-family:sans-serif;margin:3rem\"><h1>kiro-bridge</h1>"
-  "<p>The web admin UI is not built. Run <code>make build</code> (needs node and npm), "
-  "or start kiro-bridge with <code>--web-dir DIR</code> pointing at a built UI.</p>"
+  "<p>The web admin UI is not built. Run <code>make run</code> or <code>make build</code> "
+  "(needs node and npm), or start kiro-bridge with the environment variable "
+  "<code>KB_WEB_DIR=DIR</code> naming a built UI (the folder holding index.html).</p>"
   "<p>The admin API is at <code>/api/</code>.</p></body></html>";
 
 } // namespace

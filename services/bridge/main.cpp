@@ -3,10 +3,16 @@
 // supervisor and admin actors in one actor system, and serves the Claude
 // API and the admin API on one port. SIGTERM drains in-flight streams.
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -66,6 +72,50 @@ std::optional<options> parse_args(int argc, char** argv) {
   return o;
 }
 
+/// Why host:port cannot be bound, found by trying it again (the server's
+/// bind keeps no errno): "Address already in use", an unknown host, ...
+std::string bind_failure_reason(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints,
+                             &found);
+      rc != 0)
+    return std::string{"cannot resolve the host: "} + ::gai_strerror(rc);
+  std::string reason = "no address to bind";
+  for (auto* ai = found; ai != nullptr; ai = ai->ai_next) {
+    int s = ::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (s < 0) {
+      reason = std::strerror(errno);
+      continue;
+    }
+    int yes = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    bool ok = ::bind(s, ai->ai_addr, ai->ai_addrlen) == 0;
+    reason = ok ? "the port was taken while starting" : std::strerror(errno);
+    ::close(s);
+    if (!ok && errno == EADDRINUSE)
+      reason += " (another kiro-bridge or program listens there; pick one with --port)";
+  }
+  ::freeaddrinfo(found);
+  return reason;
+}
+
+/// What to do next when the pool is empty: a request could only fail.
+void print_first_steps(const std::string& host, int port, const std::string& config_dir) {
+  auto url = "http://" + host + ":" + std::to_string(port);
+  std::cout << "\nNo Kiro account is configured yet, so Claude requests get a 503 until you add one:\n"
+               "  kiroctl --url " << url << " accounts import"
+               "            # reads the Kiro IDE's ~/.aws/sso/cache/kiro-auth-token.json\n"
+               "  or the web UI at " << url << "/ (Accounts → Import),\n"
+               "  or edit " << config_dir << "/kiro-accounts.json (see config/kiro-accounts.example.json).\n"
+               "README.md, \"Add your Kiro account\", says where the Kiro IDE keeps its token.\n"
+            << std::endl;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -73,7 +123,10 @@ int main(int argc, char** argv) {
   if (!opts) {
     std::cerr << "usage: kiro-bridge [--config-dir DIR] [--host H] [--port N]\n"
                  "  DIR holds server-config.json, kiro-accounts.json, "
-                 "model-mapping.json (default: config)\n";
+                 "model-mapping.json (default: config)\n"
+                 "environment:\n"
+                 "  KB_WEB_DIR=DIR  serve the web UI from DIR (default: the build's, "
+              << KB_WEB_DIST << ")\n";
     return 2;
   }
   kb::block_termination_signals();
@@ -119,13 +172,21 @@ int main(int argc, char** argv) {
   int port = kb::bind_http(server, conf.server.host, conf.server.port);
   if (port < 0) {
     std::cerr << "kiro-bridge: cannot listen on " << conf.server.host << ":"
-              << conf.server.port << "\n";
+              << conf.server.port << ": "
+              << bind_failure_reason(conf.server.host, conf.server.port) << "\n";
     caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
     return 1;
   }
   std::cout << "kiro-bridge listening on http://" << conf.server.host << ":"
             << port << std::endl;
+  auto url = "http://" + conf.server.host + ":" + std::to_string(port);
+  std::cout << "  web UI   " << url << "/\n"
+            << "  metrics  " << url << "/metrics\n"
+            << "  health   " << url << "/api/health\n"
+            << "  kiroctl  kiroctl --url " << url << " accounts list" << std::endl;
+  if (conf.accounts.accounts.empty())
+    print_first_steps(conf.server.host, port, opts->config_dir);
   KB_INFO("bridge", "listening on " << conf.server.host << ":" << port
                                     << ", config " << opts->config_dir);
 

@@ -179,6 +179,13 @@ void describe_bridge_metrics(registry& r) {
   r.describe(upstream_references, kind::counter,
              "Citations and code references Kiro sent, by kind (citation/code_reference).");
   r.describe(credits, kind::counter, "Kiro credits charged (meteringEvent), by Kiro model.");
+  // Health and error classes (issue 19).
+  r.describe(health_status, kind::gauge,
+             "1 for the current /api/health status (ok, degraded, down), 0 for the others.");
+  r.describe(client_errors, kind::counter,
+             "Claude API requests refused for the client's mistake (4xx), by error class.");
+  r.describe(service_errors, kind::counter,
+             "Claude API requests the bridge failed before any upstream call, by error class.");
 }
 
 registry& global() {

@@ -94,6 +94,13 @@ inline constexpr const char* upstream_references = "kiro_bridge_upstream_referen
 inline constexpr const char* credits = "kiro_bridge_credits_total";
 } // namespace names
 
+/// Health and error classes (issue 19).
+namespace names {
+inline constexpr const char* health_status = "kiro_bridge_health_status";
+inline constexpr const char* client_errors = "kiro_bridge_client_errors_total";
+inline constexpr const char* service_errors = "kiro_bridge_service_errors_total";
+} // namespace names
+
 /// Declares every family above with its type and help text.
 void describe_bridge_metrics(registry& r);
 

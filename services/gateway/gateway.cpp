@@ -42,6 +42,11 @@ void send_error(httplib::Response& res, const api_error& err,
   res.status = err.status();
   if (err.retry_after > 0)
     res.set_header("retry-after", std::to_string(err.retry_after));
+  // The Anthropic SDKs and Claude Code obey this header over the status
+  // (SDK client.js shouldRetry); Claude Code retries every overloaded_error
+  // regardless, hence a 503 api_error for what waiting cannot fix.
+  if (err.kind == error_kind::unavailable)
+    res.set_header("x-should-retry", "false");
   res.set_content(to_json(err, request_id), "application/json");
 }
 
@@ -65,10 +70,39 @@ bool authorized(const gateway_settings& s, const httplib::Request& req) {
 
 /// The error a client sees when the upstream broke the answer mid-stream.
 api_error broken_answer(const reply::upstream_exception& e) {
-  return api_error{error_kind::overloaded,
-                   "the upstream model stopped mid-answer (" + e.name +
-                     (e.message.empty() ? std::string{} : ": " + e.message) +
-                     "); retry the request"};
+  api_error err{error_kind::overloaded,
+                "the upstream model stopped mid-answer (" + e.name +
+                  (e.message.empty() ? std::string{} : ": " + e.message) +
+                  "); retry the request"};
+  err.from_upstream = true;
+  return err;
+}
+
+/// Whose failure a finished request was, for the three error counters.
+enum class failure_origin { none, client, service, upstream };
+
+/// A 4xx the bridge answered itself is the client's mistake; an error from
+/// Kiro (or a failed call to it) is upstream's; the rest (no account, queue
+/// timeouts, 5xx decided here) is the service's. A hang-up (499) is none.
+failure_origin origin_of(int status, bool from_upstream) {
+  if (status < 400 || status == 499)
+    return failure_origin::none;
+  if (from_upstream)
+    return failure_origin::upstream;
+  if (status < 500 && status != 429)
+    return failure_origin::client;
+  return failure_origin::service;
+}
+
+void count_failure(int status, std::string_view type, bool from_upstream) {
+  const char* family = nullptr;
+  switch (origin_of(status, from_upstream)) {
+    case failure_origin::none: return;
+    case failure_origin::client: family = metrics::names::client_errors; break;
+    case failure_origin::service: family = metrics::names::service_errors; break;
+    case failure_origin::upstream: family = metrics::names::upstream_errors; break;
+  }
+  metrics::global().add(family, {{"type", type}});
 }
 
 /// Counts one finished Claude API request (metrics and claude-code.log).
@@ -120,6 +154,7 @@ struct reply_session {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   int status = 200;
   std::optional<error_kind> error;
+  bool error_from_upstream = false;
   ~reply_session() {
     in_flight->fetch_sub(1);
     record();
@@ -133,12 +168,16 @@ struct reply_session {
 
   void record() {
     auto& m = metrics::global();
-    auto in = assembler.input_tokens();
-    auto out_tokens = assembler.output_tokens();
-    m.add(metrics::names::tokens, {{"direction", "input"}, {"model", upstream_model}},
-          static_cast<double>(in));
-    m.add(metrics::names::tokens, {{"direction", "output"}, {"model", upstream_model}},
-          static_cast<double>(out_tokens));
+    // Tokens only for requests Kiro worked on: one that failed before any
+    // upstream output used none (its input is only the local estimate).
+    auto in = received ? assembler.input_tokens() : 0;
+    auto out_tokens = received ? assembler.output_tokens() : 0;
+    if (received) {
+      m.add(metrics::names::tokens, {{"direction", "input"}, {"model", upstream_model}},
+            static_cast<double>(in));
+      m.add(metrics::names::tokens, {{"direction", "output"}, {"model", upstream_model}},
+            static_cast<double>(out_tokens));
+    }
     // What Kiro reported beside the answer (kept per request for usage
     // accounting: the log line carries it).
     auto cache_read = assembler.cache_read_tokens();
@@ -174,7 +213,7 @@ struct reply_session {
       detail += " tool_calls_cut=" + std::to_string(cut);
     if (error) {
       auto err = api_error{*error, {}};
-      m.add(metrics::names::upstream_errors, {{"type", err.type()}});
+      count_failure(status == 200 ? err.status() : status, err.type(), error_from_upstream);
       detail += " error=" + std::string{err.type()};
     }
     record_request("/v1/messages", status, upstream_model, started, request_id, detail);
@@ -203,6 +242,7 @@ struct reply_session {
 
   void fail(api_error err) {
     error = err.kind;
+    error_from_upstream = err.from_upstream;
     if (committed)
       out += assembler.fail(err, request_id);
     else
@@ -378,6 +418,7 @@ struct gateway::impl {
     auto rid = new_request_id();
     if (!admit(*s, req, res, rid)) {
       record_request("/v1/messages", res.status, {}, started, rid);
+      count_failure(res.status, api_error{error_kind::authentication, {}}.type(), false);
       return;
     }
     if (log::enabled(log::level::debug))
@@ -389,6 +430,7 @@ struct gateway::impl {
       send_error(res, parsed.error(), rid);
       record_request("/v1/messages", res.status, {}, started, rid,
                      "error=" + std::string{parsed.error().type()});
+      count_failure(res.status, parsed.error().type(), false);
       return;
     }
     auto conv = std::move(parsed).value();
@@ -610,8 +652,9 @@ void gateway::register_routes(http_server& server) {
       auto started = std::chrono::steady_clock::now();
       ((*self).*h)(req, res);
       // httplib fills in 200 after the handler when it was left unset.
-      record_request(route, res.status > 0 ? res.status : 200, {}, started,
-                     res.get_header_value("request-id"));
+      auto status = res.status > 0 ? res.status : 200;
+      record_request(route, status, {}, started, res.get_header_value("request-id"));
+      count_failure(status, api_error{error_kind_for_status(status), {}}.type(), false);
     };
   };
   server.Post("/v1/messages/count_tokens",

@@ -30,8 +30,11 @@ constexpr const char* usage_text = R"(usage: kiroctl [--url URL] [--token TOKEN]
                [--auth-method social|IdC] [--client-id ID] [--client-secret S]
                [--priority N] [--expires-at MS|ISO]
   accounts add --from-file FILE        an account object as JSON ("-" = stdin)
-  accounts import <file> [--client-registration FILE]
+  accounts import [file] [--client-registration FILE]
                                        a kiro-auth-token.json or an accounts file
+                                       (default ~/.aws/sso/cache/kiro-auth-token.json,
+                                       the Kiro IDE's; an IdC token's client
+                                       registration is read from beside it)
   accounts remove <id>                 delete an account
   accounts test <id>                   a real one-line request through it
   accounts refresh <id>                refresh its token, then test it
@@ -118,6 +121,30 @@ json parse_json_file(const std::string& path) {
   if (j.is_discarded())
     throw failure{path + " is not valid JSON"};
   return j;
+}
+
+/// Where the Kiro IDE keeps its login: ~/.aws/sso/cache (kiro.rs,
+/// AIClient-2-API and kiro-gateway read the same folder).
+std::string kiro_sso_cache_dir() {
+  return env_or("HOME", ".") + "/.aws/sso/cache";
+}
+
+bool readable(const std::string& path) {
+  return std::ifstream{path}.good();
+}
+
+/// The IdC client registration beside a token file: <dir>/<clientIdHash>.json
+/// (empty when the token names none or the file is not there).
+std::string registration_beside(const std::string& token_path, const json& token) {
+  if (!token.is_object() || !token.contains("clientIdHash") || !token["clientIdHash"].is_string())
+    return {};
+  auto hash = token["clientIdHash"].get<std::string>();
+  if (hash.empty() || hash.find('/') != std::string::npos)
+    return {};
+  auto slash = token_path.rfind('/');
+  auto dir = slash == std::string::npos ? std::string{"."} : token_path.substr(0, slash);
+  auto path = dir + "/" + hash + ".json";
+  return readable(path) ? path : std::string{};
 }
 
 /// One admin API call; the parsed JSON body, or a failure with the API's
@@ -321,20 +348,40 @@ void accounts_command(const options& o, api& client) {
     auto r = client.call("POST", "/api/accounts", account_from_flags(a));
     print(o, r, "added " + text_of(r["id"]) + "\n");
   } else if (sub == "import") {
-    if (a.size() != 3 && !(a.size() == 5 && a[3] == "--client-registration"))
-      throw usage_error{"usage: kiroctl accounts import <file> [--client-registration FILE]"};
-    auto file = parse_json_file(a[2]);
+    std::string path, registration;
+    for (size_t i = 2; i < a.size(); ++i) {
+      if (a[i] == "--client-registration" && i + 1 < a.size())
+        registration = a[++i];
+      else if (path.empty() && a[i].rfind("--", 0) != 0)
+        path = a[i];
+      else
+        throw usage_error{"usage: kiroctl accounts import [file] [--client-registration FILE]"};
+    }
+    if (path.empty()) {
+      path = kiro_sso_cache_dir() + "/kiro-auth-token.json";
+      if (!readable(path))
+        throw failure{"no file given and no Kiro IDE login at " + path +
+                      ": sign in to the Kiro IDE first, or name the file "
+                      "(see README.md, \"Add your Kiro account\")"};
+      std::cerr << "kiroctl: importing the Kiro IDE's login from " << path << "\n";
+    }
+    auto file = parse_json_file(path);
     json body = file;
     bool accounts_file = file.is_array() || (file.is_object() && file.contains("accounts"));
     if (!accounts_file) {
       body = json{{"token", file}};
-      if (a.size() == 5)
-        body["clientRegistration"] = parse_json_file(a[4]);
+      if (registration.empty())
+        registration = registration_beside(path, file);
+      if (!registration.empty())
+        body["clientRegistration"] = parse_json_file(registration);
     }
     auto r = client.call("POST", "/api/accounts/import", body);
     std::string human;
     for (auto& id : r["added"])
       human += "added " + text_of(id) + "\n";
+    for (auto& u : r.value("updated", json::array()))
+      human += "updated " + text_of(u["id"]) + " in place (already present: same " +
+               text_of(u["matchedOn"]) + ")\n";
     for (auto& f : r["failed"])
       human += "refused #" + text_of(f["index"]) + ": " + text_of(f["message"]) + "\n";
     print(o, r, human);
@@ -374,7 +421,11 @@ void health_command(const options& o, api& client) {
   std::string states;
   for (auto& [state, n] : r["accounts"]["byState"].items())
     states += (states.empty() ? "" : ", ") + state + " " + text_of(n);
-  print(o, r, "status: " + text_of(r["status"]) + "\nversion: " + text_of(r["version"]) +
+  std::string reasons;
+  for (auto& reason : r.value("reasons", json::array()))
+    reasons += "  " + text_of(reason) + "\n";
+  print(o, r, "status: " + text_of(r["status"]) + "\n" + reasons +
+                "version: " + text_of(r["version"]) +
                 "\nuptime: " + text_of(r["uptimeSeconds"]) + " s\naccounts: " +
                 text_of(r["accounts"]["total"]) + (states.empty() ? "" : " (" + states + ")") +
                 "\n");

@@ -1,6 +1,7 @@
 #include "services/supervisor/supervisor.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <functional>
 #include <map>
@@ -237,6 +238,7 @@ void fail_unavailable(self_ptr self, uint64_t pid) {
   api_error err{u.quota ? error_kind::rate_limit : error_kind::overloaded,
                 u.message};
   if (p.last_failure) {
+    err.from_upstream = true;
     auto upstream = upstream::to_client_error(*p.last_failure);
     err.message += "; last upstream error: " + upstream.message;
     if (p.last_failure->cls == failure_class::quota_exhausted ||
@@ -244,6 +246,21 @@ void fail_unavailable(self_ptr self, uint64_t pid) {
       err.kind = error_kind::rate_limit;
   }
   err.retry_after = static_cast<int>((u.retry_after_ms + 999) / 1000);
+  // No account, or every one disabled: no wait will fix it, so a 503 that
+  // clients do not retry (a 529 kept `claude -p` retrying for minutes).
+  bool none_will_recover =
+    std::all_of(st.entries.begin(), st.entries.end(), [](auto& e) {
+      return e.state == pool::account_state::disabled;
+    });
+  if (none_will_recover) {
+    err.kind = error_kind::unavailable;
+    err.retry_after = 0;
+    err.message += st.entries.empty()
+                     ? " (`kiroctl accounts import` reads the Kiro IDE's "
+                       "~/.aws/sso/cache/kiro-auth-token.json)"
+                     : "; enable or re-import an account (`kiroctl accounts list` "
+                       "or the web UI's Accounts page shows why each is disabled)";
+  }
   fail_with(self, pid, std::move(err));
 }
 
@@ -312,6 +329,8 @@ bool is_transient(const std::optional<upstream_failure>& f) {
                f->cls == failure_class::network);
 }
 
+void start_refresh(self_ptr self, size_t i);
+
 /// Starts the request on an account if one is free now.
 bool try_start(self_ptr self, uint64_t pid) {
   auto& st = self->state;
@@ -336,6 +355,16 @@ bool try_start(self_ptr self, uint64_t pid) {
                       st.rng(), p.conv->upstream_model);
   if (!i)
     return false;
+  if (st.slots[*i].creds.access_token.empty() && !st.slots[*i].creds.refresh_token.empty()) {
+    // A refresh-token-only account (an import, a hand-written file): its
+    // first call would be a sure 403, so it is refreshed first and the
+    // request waits for that, as after a 403.
+    p.pinned = st.entries[*i].id;
+    p.refreshed.push_back(st.entries[*i].id);
+    st.slots[*i].refresh_waiters.push_back(pid);
+    start_refresh(self, *i);
+    return true;
+  }
   dispatch_to(self, pid, *i);
   return true;
 }
@@ -440,6 +469,8 @@ void issue_tickets(self_ptr self) {
       return;
     auto& e = st.entries[*i];
     auto& slot = st.slots[*i];
+    if (slot.creds.access_token.empty())
+      return; // its first refresh comes first (try_start waits for it)
     auto line = slot.lines.find(slot.idle.back().address());
     if (line == slot.lines.end() || !line->second)
       return; // workers without a line (tests' scripted ones) take no tickets
@@ -569,9 +600,12 @@ void on_outcome(self_ptr self, uint64_t pid, const std::string& account_id,
         case pool::next_step::retry_same:
           start_or_queue(self, pid);
           break;
-        case pool::next_step::fail:
-          fail_with(self, pid, upstream::to_client_error(o.failure));
+        case pool::next_step::fail: {
+          auto err = upstream::to_client_error(o.failure);
+          err.from_upstream = true;
+          fail_with(self, pid, std::move(err));
           break;
+        }
       }
       break;
     }
@@ -1100,12 +1134,55 @@ std::variant<config::account, std::string> parse_one_account(const std::string& 
   return std::move(parsed->accounts.front());
 }
 
+/// The account `rec` already is, and on what: with the same sign-in method,
+/// the same refresh token, or the same email (a new login of a known user).
+/// A profileArn alone says nothing: social logins share one.
+std::optional<std::pair<size_t, std::string>> same_account(self_ptr self,
+                                                           const config::account& rec) {
+  auto& st = self->state;
+  auto lower = [](std::string s) {
+    for (auto& c : s)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (size_t i = 0; i < st.entries.size(); ++i) {
+    auto& known = record_of(self, i);
+    if (known.credentials.method != rec.credentials.method)
+      continue; // another sign-in endpoint: another login
+    if (!rec.credentials.refresh_token.empty() &&
+        known.credentials.refresh_token == rec.credentials.refresh_token)
+      return std::pair{i, std::string{"refresh token"}};
+    if (!rec.email.empty() && lower(known.email) == lower(rec.email) &&
+        (rec.credentials.profile_arn.empty() || known.credentials.profile_arn.empty() ||
+         known.credentials.profile_arn == rec.credentials.profile_arn))
+      return std::pair{i, std::string{"email"}};
+  }
+  return std::nullopt;
+}
+
 command_reply add_command(self_ptr self, const std::string& text) {
   auto& st = self->state;
   auto parsed = parse_one_account(text);
   if (auto* err = std::get_if<std::string>(&parsed))
     return error_reply(*err);
   auto rec = std::get<config::account>(std::move(parsed));
+  // Importing the same login twice updates it instead of a second account
+  // that would double-count one quota.
+  if (rec.needs_id || rec.id.empty() || !st.cfg.accounts.find(rec.id)) {
+    if (auto same = same_account(self, rec)) {
+      auto& known = record_of(self, same->first);
+      known.credentials = rec.credentials;
+      if (known.email.empty())
+        known.email = rec.email;
+      apply_record(self, same->first);
+      report(self, same->first);
+      persist(self);
+      KB_INFO("supervisor", "account " << known.id << " updated in place (same "
+                                       << same->second << ")");
+      drain_queue(self);
+      return ok_reply({{"id", known.id}, {"updated", true}, {"matchedOn", same->second}});
+    }
+  }
   if (rec.needs_id || rec.id.empty()) {
     rec.id = random_uuid();
     rec.needs_id = false;

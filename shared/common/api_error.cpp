@@ -15,6 +15,7 @@ int api_error::status() const noexcept {
     case error_kind::rate_limit: return 429;
     case error_kind::api: return 500;
     case error_kind::overloaded: return 529;
+    case error_kind::unavailable: return 503;
   }
   return 500;
 }
@@ -30,6 +31,7 @@ std::string_view api_error::type() const noexcept {
     case error_kind::rate_limit: return "rate_limit_error";
     case error_kind::api: return "api_error";
     case error_kind::overloaded: return "overloaded_error";
+    case error_kind::unavailable: return "api_error";
   }
   return "api_error";
 }

@@ -16,6 +16,10 @@ enum class error_kind {
   rate_limit,        ///< 429 rate_limit_error
   api,               ///< 500 api_error
   overloaded,        ///< 529 overloaded_error
+  /// 503 api_error with `x-should-retry: false`: nothing can serve until an
+  /// operator acts (no account, every account disabled), so clients must not
+  /// retry it as they retry a 529.
+  unavailable,
 };
 
 /// An error as a Claude client expects it: status, type and a precise message.
@@ -24,6 +28,9 @@ struct api_error {
   std::string message;
   /// Seconds for a `retry-after` header; 0 means none.
   int retry_after = 0;
+  /// Kiro (or its auth service) answered with this error, or the call to it
+  /// failed: an upstream error in the metrics, not the bridge's own.
+  bool from_upstream = false;
 
   int status() const noexcept;
   std::string_view type() const noexcept;

@@ -352,7 +352,30 @@ TEST_CASE_FIXTURE(fixture, "with no account configured the client gets a clear e
   start(base_config({}));
   generate(new_sink());
   REQUIRE(w->sink_log.size() == 1);
-  CHECK(w->sink_log[0].rfind("failed:529:no Kiro account is configured", 0) == 0);
+  CHECK(w->sink_log[0].rfind("failed:503:no Kiro account is configured", 0) == 0);
+  CHECK(w->sink_log[0].find("kiroctl accounts import") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "when every account is disabled the client gets a 503, not a 529 it would retry") {
+  auto c = base_config({make_account("a")});
+  start(std::move(c));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::suspended, 403, "locked")});
+  generate(new_sink());
+  CHECK(state_of("a") == "disabled");
+  REQUIRE(w->sink_log.size() == 1);
+  CHECK(w->sink_log[0].rfind("failed:503:no Kiro account can serve", 0) == 0);
+  CHECK(w->sink_log[0].find("1 disabled") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(fixture, "an account cooling down still answers 429 with its retry-after") {
+  auto c = base_config({make_account("a")});
+  start(std::move(c));
+  w->calls["a"].push_back({call_result::upstream_failed,
+                           failure(failure_class::throttled, 429, "slow down")});
+  generate(new_sink());
+  REQUIRE(w->sink_log.size() == 1);
+  CHECK(w->sink_log[0].rfind("failed:429:", 0) == 0);
 }
 
 TEST_CASE_FIXTURE(fixture, "a quota error fails over to another account before any byte") {
@@ -591,6 +614,39 @@ TEST_CASE_FIXTURE(fixture, "adding a duplicate or malformed account is refused")
   CHECK(dup.second.find("already exists") != std::string::npos);
   auto bad = command(*this, caf::make_message(atom::add::value, std::string{R"({"id":5})"}));
   CHECK_FALSE(bad.first);
+}
+
+TEST_CASE_FIXTURE(fixture, "adding the same login twice updates the account in place") {
+  start(base_config({make_account("a")}));
+  // The same refresh token without an id (an import of the same token file).
+  auto again = command(*this, caf::make_message(atom::add::value,
+    std::string{R"({"credentials":{"accessToken":"tok-new","refreshToken":"refresh-a","expiresAt":4600000}})"}));
+  CHECK(again.first);
+  CHECK(again.second == R"({"id":"a","matchedOn":"refresh token","updated":true})");
+  CHECK(statuses().size() == 1);
+  generate(new_sink());
+  CHECK(w->tokens_used == std::vector<std::string>{"tok-new"});
+  // A new login of the same user: another refresh token, the same email.
+  auto relogin = command(*this, caf::make_message(atom::add::value,
+    std::string{R"({"email":"A@example.com","credentials":{"accessToken":"tok-3","refreshToken":"r-3","expiresAt":4600000}})"}));
+  CHECK(relogin.second == R"({"id":"a","matchedOn":"email","updated":true})");
+  CHECK(statuses().size() == 1);
+  // Another user is another account.
+  auto other = command(*this, caf::make_message(atom::add::value,
+    std::string{R"({"email":"b@example.com","credentials":{"accessToken":"tok-b","refreshToken":"r-b","expiresAt":4600000}})"}));
+  CHECK(other.second.find("updated") == std::string::npos);
+  CHECK(statuses().size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "a refresh-token-only account is refreshed before its first call") {
+  auto a = make_account("a");
+  a.credentials.access_token.clear();
+  a.credentials.expires_at_ms.reset();
+  start(base_config({a}));
+  generate(new_sink());
+  CHECK(w->refresh_calls == 1);
+  CHECK(w->tokens_used == std::vector<std::string>{"fresh-1"});
+  CHECK(w->sink_log == std::vector<std::string>{"done:a"});
 }
 
 TEST_CASE_FIXTURE(fixture, "removing an account lets its in-flight call finish") {

@@ -84,7 +84,10 @@ function bridgeAccount(a, priority) {
   };
 }
 
-/** `options.adminToken`: '' starts the bridge without one (loopback rule only). */
+/**
+ * `options.adminToken`: '' starts the bridge without one (loopback rule only).
+ * `options.accounts`: the ids of SIM_ACCOUNTS the bridge starts with (default b and c).
+ */
 export async function startStack(options = {}) {
   const adminToken = options.adminToken ?? ADMIN_TOKEN;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-e2e-web-'));
@@ -125,7 +128,9 @@ export async function startStack(options = {}) {
     };
     fs.writeFileSync(path.join(configDir, 'server-config.json'), JSON.stringify(serverConfig, null, 2));
     fs.writeFileSync(path.join(configDir, 'kiro-accounts.json'), JSON.stringify({
-      version: '1.0.0', accounts: [bridgeAccount(SIM_ACCOUNTS[1], 1), bridgeAccount(SIM_ACCOUNTS[2], 2)],
+      version: '1.0.0',
+      accounts: (options.accounts ?? ['acct-b', 'acct-c']).map((id, i) =>
+        bridgeAccount(SIM_ACCOUNTS.find((a) => a.id === id), i + 1)),
       groups: [], tags: [],
     }, null, 2));
     fs.copyFileSync(path.join(repoRoot, 'config', 'model-mapping.json'), path.join(configDir, 'model-mapping.json'));

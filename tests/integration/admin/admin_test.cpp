@@ -322,7 +322,8 @@ TEST_CASE("concurrent mapping edits and account adds lose no update") {
                      R"({"kiro":"claude-haiku-4.5"})", "application/json");
       if (r && r->status == 200)
         ++ok;
-      json acct = {{"refreshToken", "refresh-a3-SECRET"},
+      // Distinct logins (the same refresh token would update one account).
+      json acct = {{"refreshToken", "refresh-p" + std::to_string(i) + "-SECRET"},
                    {"email", "p" + std::to_string(i) + "@example.com"}};
       auto a = c.Post("/api/accounts", acct.dump(), "application/json");
       if (a && a->status == 201)
@@ -599,6 +600,84 @@ TEST_CASE("metrics count requests, tokens and account states in Prometheus text"
         std::string::npos);
   CHECK(m.find("kiro_bridge_queue_depth 0") != std::string::npos);
   CHECK(m.find("SECRET") == std::string::npos);
+  // The bad key is the client's mistake, not an upstream error.
+  CHECK(m.find("kiro_bridge_client_errors_total{type=\"authentication_error\"} 1") !=
+        std::string::npos);
+  CHECK(m.find("kiro_bridge_upstream_errors_total{") == std::string::npos);
+  CHECK(m.find("kiro_bridge_service_errors_total{") == std::string::npos);
+  CHECK(m.find("kiro_bridge_health_status{status=\"ok\"} 1") != std::string::npos);
+}
+
+TEST_CASE("kiroctl accounts import reads the Kiro IDE's login by default, and again updates it in place") {
+  bridge_fixture b;
+  temp_dir home;
+  std::filesystem::create_directories(home.file(".aws/sso/cache"));
+  // An IdC login: the token names its client registration by clientIdHash.
+  write_text(home.file(".aws/sso/cache/kiro-auth-token.json"),
+             json{{"accessToken", "access-a3-SECRET"},
+                  {"refreshToken", "refresh-a3-SECRET"},
+                  {"expiresAt", "2099-01-01T00:00:00.000Z"},
+                  {"authMethod", "IdC"},
+                  {"provider", "BuilderId"},
+                  {"clientIdHash", "0123abcd"},
+                  {"region", "us-east-1"}}
+               .dump());
+  write_text(home.file(".aws/sso/cache/0123abcd.json"),
+             json{{"clientId", "client-a3"}, {"clientSecret", "client-secret-a3-SECRET"},
+                  {"expiresAt", "2099-01-01T00:00:00.000Z"}}
+               .dump());
+  auto run = [&] {
+    auto cmd = "HOME=" + home.path() + " " + bin_dir + "/kiroctl --url " + b.url() +
+               " --token " + admin_token + " accounts import 2>&1";
+    cli_result r;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    REQUIRE(pipe);
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
+      r.out.append(buf.data(), n);
+    int st = pclose(pipe);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+  };
+  auto first = run();
+  CHECK_MESSAGE(first.status == 0, first.out);
+  CHECK(first.out.find("importing the Kiro IDE's login from " + home.path() +
+                       "/.aws/sso/cache/kiro-auth-token.json") != std::string::npos);
+  CHECK(first.out.find("added ") != std::string::npos);
+  auto ids = account_ids(body_of(b.client().Get("/api/accounts")));
+  CHECK(ids.size() == 3);
+  auto second = run();
+  CHECK_MESSAGE(second.status == 0, second.out);
+  CHECK(second.out.find("in place (already present: same refresh token)") != std::string::npos);
+  CHECK(second.out.find("added ") == std::string::npos);
+  CHECK(account_ids(body_of(b.client().Get("/api/accounts"))) == ids);
+  // The registration beside the token was sent: the account is IdC with its client.
+  auto file = b.accounts_file();
+  int idc = 0;
+  for (auto& a : file["accounts"])
+    if (a["credentials"].value("clientId", "") == "client-a3")
+      ++idc;
+  CHECK(idc == 1);
+  CHECK(first.out.find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("kiroctl accounts import without a file or a Kiro IDE login says where it looked") {
+  bridge_fixture b;
+  temp_dir home;
+  auto cmd = "HOME=" + home.path() + " " + bin_dir + "/kiroctl --url " + b.url() +
+             " --token " + admin_token + " accounts import 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
+    out.append(buf.data(), n);
+  int st = pclose(pipe);
+  CHECK(WEXITSTATUS(st) == 1);
+  CHECK(out.find("no Kiro IDE login at " + home.path() + "/.aws/sso/cache/kiro-auth-token.json") !=
+        std::string::npos);
 }
 
 TEST_CASE("kiroctl manages models and accounts end to end") {

@@ -140,20 +140,59 @@ TEST_CASE("with no accounts file the bridge starts, creates it, and explains the
   REQUIRE_MESSAGE(bridge.start(), bridge.log());
   auto created = json::parse(read_text(bridge.dir.file("kiro-accounts.json")));
   CHECK(created["accounts"].empty());
+  // The start tells how to add an account and where the UI is.
+  auto hint = bridge.proc->wait_for_line("accounts import", 5s);
+  REQUIRE(hint);
+  CHECK(hint->find("kiroctl --url http://127.0.0.1:") != std::string::npos);
   auto cli = bridge.client();
   auto res = cli.Post("/v1/messages", hello_body, "application/json");
   REQUIRE(res);
-  CHECK(res->status == 529);
+  // A 503 the SDKs and Claude Code do not retry, not a 529 they retry.
+  CHECK(res->status == 503);
+  CHECK(res->get_header_value("x-should-retry") == "false");
   CHECK(res->has_header("request-id"));
   auto body = json::parse(res->body);
   CHECK(body["type"] == "error");
+  CHECK(body["error"]["type"] == "api_error");
   CHECK(body["error"]["message"].get<std::string>().find("no Kiro account is configured") !=
         std::string::npos);
-  auto health = cli.Get("/api/health");
-  REQUIRE(health);
-  CHECK(health->status == 200);
-  CHECK(json::parse(health->body)["status"] == "ok");
+  for (auto path : {"/api/health", "/health"}) {
+    auto health = cli.Get(path);
+    REQUIRE(health);
+    CHECK(health->status == 200);
+    auto h = json::parse(health->body);
+    CHECK(h["status"] == "down");
+    CHECK(h["reason"].get<std::string>().find("no Kiro account is configured") == 0);
+  }
+  auto metrics = cli.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("kiro_bridge_health_status{status=\"down\"} 1") != std::string::npos);
+  // Nothing reached Kiro: no tokens, no upstream error; the bridge's own failure.
+  CHECK(metrics->body.find("kiro_bridge_tokens_total{") == std::string::npos);
+  CHECK(metrics->body.find("kiro_bridge_upstream_errors_total{") == std::string::npos);
+  CHECK(metrics->body.find("kiro_bridge_service_errors_total{type=\"api_error\"} 1") !=
+        std::string::npos);
   CHECK(bridge.proc->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("a port already in use stops the start with the reason and no listening line") {
+  // Another server holds the port.
+  httplib::Server holder;
+  int taken = holder.bind_to_any_port("127.0.0.1");
+  REQUIRE(taken > 0);
+  bridge_process bridge;
+  bridge.write_config({{"host", "127.0.0.1"}}, std::nullopt);
+  bridge.proc = std::make_unique<child_process>(
+    std::vector<std::string>{bin_dir + "/kiro-bridge", "--config-dir", bridge.dir.path(),
+                             "--port", std::to_string(taken), "--host", "127.0.0.1"},
+    bridge.dir.file("bridge.log"));
+  // EOF on stdout without the line: the process ended.
+  CHECK_FALSE(bridge.proc->wait_for_line("listening on", 15s));
+  CHECK(bridge.proc->stop(SIGTERM, 10s) == 1);
+  auto log = bridge.log();
+  CHECK_MESSAGE(log.find("cannot listen on 127.0.0.1:" + std::to_string(taken) +
+                         ": Address already in use") != std::string::npos,
+                log);
 }
 
 TEST_CASE("a config value of the wrong type stops the start with the key named") {

@@ -197,4 +197,7 @@ TEST_CASE("without a built UI the root says how to build it") {
   REQUIRE(res);
   CHECK(res->status == 503);
   CHECK(res->body.find("make build") != std::string::npos);
+  // The setting that exists (there is no --web-dir flag).
+  CHECK(res->body.find("KB_WEB_DIR") != std::string::npos);
+  CHECK(res->body.find("--web-dir") == std::string::npos);
 }

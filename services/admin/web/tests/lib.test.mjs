@@ -8,6 +8,7 @@ import { isolatedPoints, linePath, nearestPoint, niceMax } from '../src/lib/char
 import { countByState, preferredAccount, usageLevel } from '../src/lib/accounts.js';
 import { formatMs, formatUptime, relativeTime } from '../src/lib/format.js';
 import { undocumentedKeys, valueAt } from '../src/lib/config_docs.js';
+import { serviceHealth } from '../src/lib/health.js';
 
 const SCRAPE = `# HELP kiro_bridge_requests_total Claude API requests
 # TYPE kiro_bridge_requests_total counter
@@ -22,6 +23,8 @@ kiro_bridge_request_duration_seconds_count{route="/v1/messages"} 10
 kiro_bridge_tokens_total{direction="input",model="claude-sonnet-4.5"} 420
 kiro_bridge_tokens_total{direction="output",model="claude-sonnet-4.5"} 77
 kiro_bridge_upstream_errors_total{type="overloaded_error"} 3
+kiro_bridge_client_errors_total{type="invalid_request_error"} 2
+kiro_bridge_service_errors_total{type="api_error"} 1
 kiro_bridge_queue_depth 2
 kiro_bridge_accounts{state="active"} 2
 kiro_bridge_accounts{state="disabled"} 1
@@ -37,7 +40,7 @@ test('label values keep escaped quotes, backslashes and newlines', () => {
 
 test('a scrape parses into samples and skips comments and bad lines', () => {
   const samples = parsePrometheus(SCRAPE);
-  assert.equal(samples.length, 14);
+  assert.equal(samples.length, 16);
   assert.deepEqual(samples[0], {
     name: 'kiro_bridge_requests_total',
     labels: { route: '/v1/messages', status: '200', model: 'claude-sonnet-4.5' },
@@ -47,11 +50,13 @@ test('a scrape parses into samples and skips comments and bad lines', () => {
   assert.equal(samples[5].labels.le, '+Inf');
 });
 
-test('the summary adds counters over labels and counts 4xx/5xx as errors', () => {
+test('the summary adds counters over labels and counts service and upstream failures as errors, not client mistakes', () => {
   const s = summarize(parsePrometheus(SCRAPE));
   assert.equal(s.requests, 10);
-  assert.equal(s.errors, 3);
+  assert.equal(s.errors, 4);
   assert.equal(s.upstreamErrors, 3);
+  assert.equal(s.serviceErrors, 1);
+  assert.equal(s.clientErrors, 2);
   assert.equal(s.tokensIn, 420);
   assert.equal(s.tokensOut, 77);
   assert.equal(s.durationSum, 3.5);
@@ -77,7 +82,7 @@ test('the p95 interpolates inside the bucket that holds it', () => {
 test('a point between two scrapes holds per-minute rates and the window latency', () => {
   const a = { t: 0, requests: 10, errors: 1, upstreamErrors: 0, durationSum: 2, durationCount: 10,
     buckets: new Map([[1, 10], [Infinity, 10]]), queueDepth: 0 };
-  const b = { t: 30000, requests: 40, errors: 4, upstreamErrors: 3, durationSum: 8, durationCount: 40,
+  const b = { t: 30000, requests: 40, errors: 7, upstreamErrors: 3, durationSum: 8, durationCount: 40,
     buckets: new Map([[1, 40], [Infinity, 40]]), queueDepth: 5 };
   const p = derivePoint(a, b);
   assert.equal(p.t, 30000);
@@ -204,4 +209,20 @@ test('config keys the page does not explain are listed apart', () => {
   assert.equal(valueAt({ a: 1 }, 'a.b'), undefined);
   assert.deepEqual(undocumentedKeys({ host: 'h', kiro: { region: 'r', extra: 1 }, newKey: [1] }),
     ['kiro.extra', 'newKey']);
+});
+
+test('the service health shows down and degraded with their reasons, not Healthy', () => {
+  const down = serviceHealth({ status: 'down', reason: 'no Kiro account is configured',
+    reasons: ['no Kiro account is configured'], accounts: { total: 0 } });
+  assert.equal(down.text, 'Down');
+  assert.equal(down.tone, 'bad');
+  assert.equal(down.cls, 'down');
+  assert.deepEqual(down.reasons, ['no Kiro account is configured']);
+  assert.equal(down.noAccount, true);
+  const degraded = serviceHealth({ status: 'degraded', reasons: ['1 of 2 account(s) disabled'], accounts: { total: 2 } });
+  assert.equal(degraded.text, 'Degraded');
+  assert.equal(degraded.tone, 'warn');
+  assert.equal(degraded.noAccount, false);
+  assert.equal(serviceHealth({ status: 'ok', reasons: [], accounts: { total: 1 } }).text, 'Healthy');
+  assert.equal(serviceHealth(null).text, '—');
 });

@@ -32,8 +32,8 @@ export const CONFIG_SECTIONS = [
   },
   {
     title: 'Upstream connections', keys: [
-      ['connectionPool.maxSockets', 'Most connections open to Kiro at once.'],
-      ['connectionPool.maxFreeSockets', 'Idle connections kept for reuse.'],
+      ['connectionPool.maxSockets', 'Accepted for compatibility with the seed only, not used: each worker keeps one connection to Kiro, so workersPerAccount × accounts bounds them.'],
+      ['connectionPool.maxFreeSockets', 'Accepted for compatibility only, not used (see maxSockets).'],
       ['connectionPool.socketTimeout', 'Milliseconds an idle upstream socket may stay silent.'],
       ['connectionPool.requestTimeout', 'Milliseconds one non-streamed request may take in all.'],
       ['connectionPool.streamTimeout', 'Milliseconds one streamed answer may run in all; then it ends with an error event.'],

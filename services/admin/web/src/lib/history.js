@@ -39,8 +39,8 @@ export function derivePoint(prev, cur) {
   const minutes = (cur.t - prev.t) / 60000;
   if (!(minutes > 0)) return null;
   const requests = counterDelta(prev.requests, cur.requests);
-  const errors = counterDelta(prev.errors, cur.errors) +
-    counterDelta(prev.upstreamErrors, cur.upstreamErrors);
+  // `errors` already holds the upstream ones (see summarize).
+  const errors = counterDelta(prev.errors, cur.errors);
   const count = counterDelta(prev.durationCount, cur.durationCount);
   const sum = counterDelta(prev.durationSum, cur.durationSum);
   const p95 = quantileBetween(prev.buckets, cur.buckets, 0.95);

@@ -58,6 +58,8 @@ const N = {
   duration: 'kiro_bridge_request_duration_seconds',
   tokens: 'kiro_bridge_tokens_total',
   upstreamErrors: 'kiro_bridge_upstream_errors_total',
+  clientErrors: 'kiro_bridge_client_errors_total',
+  serviceErrors: 'kiro_bridge_service_errors_total',
   queueDepth: 'kiro_bridge_queue_depth',
   pending: 'kiro_bridge_pending_requests',
   inFlight: 'kiro_bridge_upstream_in_flight',
@@ -67,19 +69,22 @@ const N = {
 /**
  * The numbers the dashboard needs from one scrape: counters summed over
  * their labels, the latency histogram's cumulative buckets, the gauges.
+ * `errors` are the failures of the service and of Kiro, not the client's
+ * mistakes (a bad key, an invalid body), which `clientErrors` counts.
  */
 export function summarize(samples) {
   const s = {
-    requests: 0, errors: 0, upstreamErrors: 0, tokensIn: 0, tokensOut: 0,
+    requests: 0, errors: 0, clientErrors: 0, serviceErrors: 0, upstreamErrors: 0, tokensIn: 0, tokensOut: 0,
     durationSum: 0, durationCount: 0, buckets: new Map(),
     queueDepth: 0, pending: 0, inFlight: 0, byModel: {}, accountsByState: {},
   };
   for (const { name, labels, value } of samples) {
     if (name === N.requests) {
       s.requests += value;
-      if (Number(labels.status) >= 400) s.errors += value;
       if (labels.model) s.byModel[labels.model] = (s.byModel[labels.model] || 0) + value;
     } else if (name === N.upstreamErrors) s.upstreamErrors += value;
+    else if (name === N.serviceErrors) s.serviceErrors += value;
+    else if (name === N.clientErrors) s.clientErrors += value;
     else if (name === N.tokens) {
       if (labels.direction === 'input') s.tokensIn += value;
       else if (labels.direction === 'output') s.tokensOut += value;
@@ -93,5 +98,6 @@ export function summarize(samples) {
     else if (name === N.inFlight) s.inFlight = value;
     else if (name === N.accounts && labels.state) s.accountsByState[labels.state] = value;
   }
+  s.errors = s.serviceErrors + s.upstreamErrors;
   return s;
 }
