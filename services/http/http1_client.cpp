@@ -104,12 +104,16 @@ public:
 
   /// Status line and headers (1xx interim answers skipped).
   bool read_head(bool head_request) {
-    do {
+    for (int interim = 0;; ++interim) {
       int minor_version = 1;
       if (!read_status_line(minor_version) ||
           !message_.read_fields(minor_version, [](std::string_view, std::string_view) {}))
         return false;
-    } while (status >= 100 && status < 200);
+      if (status >= 200)
+        break;
+      if (interim == 8)
+        return message_.fail("more than 8 interim (1xx) answers");
+    }
     framing_ = message_.body_framing(!head_request && status != 204 && status != 304, true);
     return true;
   }

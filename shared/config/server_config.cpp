@@ -232,6 +232,12 @@ void read_flat_shape(reader& r, server_config& cfg) {
   r.read("watchConfig", cfg.watch_config);
   with_section(r, "kiro", [&](reader& s) { read_kiro(s, cfg.kiro); });
   with_section(r, "cluster", [&](reader& s) { read_cluster(s, cfg.cluster); });
+  with_section(r, "http", [&](reader& s) {
+    s.read_int("headerTimeoutMs", cfg.http.header_timeout_ms, 100, 600000);
+    s.read_int("maxConnections", cfg.http.max_connections, 1, 1000000);
+    s.read_int("maxBodyBytesInFlight", cfg.http.max_body_bytes_in_flight, 1ll << 20,
+               1ll << 40);
+  });
 }
 
 } // namespace
@@ -320,6 +326,10 @@ nlohmann::json masked_view(const server_config& c) {
       {"supervisorPort", c.cluster.supervisor_port},
       {"gatewayPort", c.cluster.gateway_port ? json(*c.cluster.gateway_port)
                                              : json(nullptr)}}},
+    {"http",
+     {{"headerTimeoutMs", c.http.header_timeout_ms},
+      {"maxConnections", c.http.max_connections},
+      {"maxBodyBytesInFlight", c.http.max_body_bytes_in_flight}}},
   };
 }
 
