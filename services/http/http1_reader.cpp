@@ -185,7 +185,7 @@ bool http1_reader::read_fields(int minor_version, const field_handler& on_field)
       if (!all_digits(value) || ec != std::errc{} || end != value.data() + value.size())
         return fail(in_the("an invalid Content-Length"));
       if (length_ && *length_ != n)
-        return fail(in_the("differing Content-Lengths"));
+        return fail(in_the("an invalid Content-Length")); // differing ones
       length_ = n;
     } else if (equals_ci(name, "transfer-encoding")) {
       // We decode no transfer coding but chunked, so anything else

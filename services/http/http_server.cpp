@@ -119,7 +119,7 @@ bool is_request_target(std::string_view t) {
 }
 
 /// "GET /path HTTP/1.1" into the request: 0, or the status to refuse it
-/// with (400 malformed, 505 another HTTP version).
+/// with.
 int parse_request_line(std::string_view line, httplib::Request& req, int& minor_version) {
   auto sp1 = line.find(' ');
   auto sp2 = line.rfind(' ');
@@ -130,12 +130,8 @@ int parse_request_line(std::string_view line, httplib::Request& req, int& minor_
   auto version = line.substr(sp2 + 1);
   if (!is_http_token(method) || !is_request_target(target))
     return 400;
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    bool http = version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
-                std::isdigit(static_cast<unsigned char>(version[5])) && version[6] == '.' &&
-                std::isdigit(static_cast<unsigned char>(version[7]));
-    return http ? 505 : 400;
-  }
+  if (version != "HTTP/1.1" && version != "HTTP/1.0")
+    return 400; // HTTP/2's preface ("PRI * HTTP/2.0") included
   req.method.assign(method);
   req.target.assign(target);
   req.version.assign(version);
@@ -360,7 +356,8 @@ private:
         auto size = req.body.size() + n;
         if (size > limit)
           refused = 413;
-        else if (!claim.grow_to(std::max(size, std::min(limit, 2 * claim.held + 65536))))
+        else if (size > claim.held && // chunked: claimed as it grows
+                 !claim.grow_to(std::max(size, std::min(limit, 2 * claim.held + 65536))))
           refused = 503;
         if (refused != 0)
           return false;

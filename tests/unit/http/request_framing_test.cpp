@@ -1,6 +1,6 @@
 // Strict request framing (RFC 9112; issue 17 section 1, issue 18 item 8):
 // every request whose end two parsers could disagree on is refused with 400
-// (431, 505 where that is the truth) and `Connection: close`, and nothing
+// (431 where it is really too large) and `Connection: close`, and nothing
 // after it on the connection is ever served, least of all the smuggled
 // `GET /v1/models/SMUGGLED` of the CL.TE / TE.CL / TE.TE classics.
 
@@ -188,7 +188,7 @@ std::vector<framing_case> refused_cases() {
     {"space in the target", "GET /ec ho HTTP/1.1\r\nHost: x\r\n\r\n" + smuggled, 400},
     {"bare CR in the request line", "GET /echo\rX HTTP/1.1\r\nHost: x\r\n\r\n" + smuggled, 400},
     {"target not a path", "GET echo HTTP/1.1\r\nHost: x\r\n\r\n" + smuggled, 400},
-    {"HTTP/2.0", "GET /echo HTTP/2.0\r\nHost: x\r\n\r\n" + smuggled, 505},
+    {"HTTP/2.0", "GET /echo HTTP/2.0\r\nHost: x\r\n\r\n" + smuggled, 400},
     {"lower-case version", "GET /echo http/1.1\r\nHost: x\r\n\r\n" + smuggled, 400},
     // Size: 431 only for what is really too large.
     {"a 70 KB header line", post("X-A: " + std::string(70000, 'a') + "\r\n", ""), 431},

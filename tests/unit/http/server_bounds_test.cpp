@@ -124,6 +124,8 @@ TEST_CASE("a request is served while 600 idle connections are held by a 4-thread
       REQUIRE(idle.back()->read_until("\r\n\r\nok", 10s).find("200 OK") != std::string::npos);
     }
   }
+  for (int i = 0; i < 1000 && s.server.open_connections() < 600; ++i)
+    std::this_thread::sleep_for(5ms);
   CHECK(s.server.open_connections() == 600);
   raw_connection fresh{s.port};
   REQUIRE(fresh.send_all(get_echo));
@@ -195,6 +197,8 @@ TEST_CASE("request bodies share a budget: beyond it 503 before the body is read"
   CHECK(refused.rfind("HTTP/1.1 503 ", 0) == 0); // not 100 Continue
   REQUIRE(a.send_all(std::string(799000, 'a')));
   CHECK(a.read_until("800000", 10s).find("200 OK") != std::string::npos);
+  for (int i = 0; i < 1000 && s.server.body_bytes_in_flight() > 0; ++i)
+    std::this_thread::sleep_for(5ms); // released once the answer is written
   CHECK(s.server.body_bytes_in_flight() == 0);
   raw_connection c{s.port};
   REQUIRE(c.send_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 400000\r\n\r\n" +
