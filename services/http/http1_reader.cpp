@@ -329,4 +329,36 @@ bool http1_reader::pass_chunks(const body_handler& on_body, bool& aborted) {
   }
 }
 
+bool http1_response_reader::read_head(bool head_request) {
+  for (int interim = 0;; ++interim) {
+    int minor_version = 1;
+    if (!read_status_line(minor_version) ||
+        !message_.read_fields(minor_version, [](std::string_view, std::string_view) {}))
+      return false;
+    if (status >= 200)
+      break;
+    if (interim == 8)
+      return message_.fail("more than 8 interim (1xx) answers");
+  }
+  framing_ = message_.body_framing(!head_request && status != 204 && status != 304, true);
+  return true;
+}
+
+bool http1_response_reader::read_status_line(int& minor_version) {
+  std::string_view l;
+  if (!message_.read_line(l))
+    return false;
+  // "HTTP/1.1 200 OK": three digits, the reason phrase optional.
+  if (l.size() < 12 || l.substr(0, 7) != "HTTP/1." || (l[7] != '0' && l[7] != '1') ||
+      l[8] != ' ' || !std::all_of(l.data() + 9, l.data() + 12, [](char c) {
+        return c >= '0' && c <= '9';
+      }))
+    return message_.fail("not an HTTP/1.x status line");
+  std::from_chars(l.data() + 9, l.data() + 12, status);
+  if (status < 100 || (l.size() > 12 && l[12] != ' ') || !is_field_value(l.substr(12)))
+    return message_.fail("not an HTTP/1.x status line");
+  minor_version = l[7] == '0' ? 0 : 1;
+  return true;
+}
+
 } // namespace kb

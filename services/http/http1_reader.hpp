@@ -110,6 +110,35 @@ private:
   size_t header_bytes_ = 0;
 };
 
+/// Reads one answer from the stream, in place.
+/// Reads one answer of an upstream (status line, header block, body) in
+/// place; 1xx interim answers are skipped.
+class http1_response_reader {
+public:
+  explicit http1_response_reader(socket_stream& in) : message_(in, "answer") {
+    // nop
+  }
+
+  int status = 0;
+  const std::string& error() const { return message_.error; }
+  http1_fault fault() const { return message_.fault; }
+  bool close_after() const { return message_.close_after; }
+  http1_reader::framing framing() const { return framing_; }
+
+  /// Status line and headers; `head_request`: the answer has no body.
+  bool read_head(bool head_request);
+
+  bool read_body(const http1_reader::body_handler& on_body, bool& aborted) {
+    return message_.read_body(framing_, on_body, aborted);
+  }
+
+private:
+  bool read_status_line(int& minor_version);
+
+  http1_reader message_;
+  http1_reader::framing framing_ = http1_reader::framing::none;
+};
+
 /// RFC 9110 5.6.2: whether `s` is a non-empty token (method, field name).
 bool is_http_token(std::string_view s) noexcept;
 
