@@ -89,9 +89,52 @@ void set_timeout(int fd, int option, int seconds) {
   ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
 }
 
-/// Splits the request target into path (percent-decoded, as httplib does)
-/// and query parameters. An absolute-form target ("http://host/path", RFC
-/// 9112 3.2.2) is served by its path.
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = ascii_lower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/// %XX escapes decoded (a malformed one stays as it is); in a query, `+`
+/// is a space too.
+std::string percent_decoded(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    int hi = 0;
+    int lo = 0;
+    if (s[i] == '%' && i + 2 < s.size() && (hi = hex_value(s[i + 1])) >= 0 &&
+        (lo = hex_value(s[i + 2])) >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+/// "a=1&b&c=x%20y" into name → value pairs (decoded).
+void parse_query(std::string_view q, httplib::Params& params) {
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto pair = q.substr(0, amp);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      params.emplace(percent_decoded(pair.substr(0, eq), true),
+                     eq == std::string_view::npos ? std::string{}
+                                                  : percent_decoded(pair.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos)
+      break;
+    q.remove_prefix(amp + 1);
+  }
+}
+
+/// Splits the request target into path (percent-decoded) and query
+/// parameters. An absolute-form target ("http://host/path", RFC 9112
+/// 3.2.2) is served by its path.
 void split_target(httplib::Request& req) {
   std::string_view target = req.target;
   if (target.front() != '/' && target != "*") {
@@ -100,11 +143,11 @@ void split_target(httplib::Request& req) {
     target = slash == std::string_view::npos ? std::string_view{"/"} : target.substr(slash);
   }
   auto query = target.find('?');
-  std::string path{target.substr(0, query)};
-  req.path = path.find('%') == std::string::npos ? std::move(path)
-                                                  : httplib::detail::decode_url(path, false);
-  if (query != std::string::npos)
-    httplib::detail::parse_query_text(std::string{target.substr(query + 1)}, req.params);
+  auto path = target.substr(0, query);
+  req.path = path.find('%') == std::string_view::npos ? std::string{path}
+                                                       : percent_decoded(path, false);
+  if (query != std::string_view::npos)
+    parse_query(target.substr(query + 1), req.params);
 }
 
 /// RFC 9112 3.2: origin-form, asterisk-form or absolute-form, visible
@@ -586,7 +629,9 @@ private:
       if (sock < 0) {
         if (errno == EINTR || errno == ECONNABORTED)
           continue;
-        return; // EAGAIN; EMFILE: the next round, once some closed
+        if (errno == EMFILE || errno == ENFILE) // out of descriptors: let some close
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return;
       }
       auto owned = std::make_unique<connection>(server_, sock);
       auto* c = owned.get();
