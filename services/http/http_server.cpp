@@ -211,8 +211,10 @@ int status_for(const http1_reader& r) {
   }
 }
 
-/// Bodies of this size or more are returned to the system once freed.
-constexpr size_t large_body_bytes = 1u << 20;
+/// Blocks of this size or more get their own mapping, returned at free.
+constexpr size_t mmap_threshold_bytes = 1u << 20;
+/// After a body this large, what the heap kept while it grew is trimmed.
+constexpr size_t trim_after_body_bytes = 4u << 20;
 
 /// glibc raises its mmap threshold to the largest block freed (up to
 /// 32 MB), after which large bodies come from per-thread arenas and their
@@ -222,7 +224,7 @@ constexpr size_t large_body_bytes = 1u << 20;
 void tune_malloc_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(large_body_bytes / 4));
+    ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold_bytes));
     ::mallopt(M_ARENA_MAX, 4);
   });
 }
@@ -321,7 +323,7 @@ private:
       keep = write_response(req, res, keep) && keep;
       body_size = req.body.capacity();
     }
-    if (body_size >= large_body_bytes)
+    if (body_size >= trim_after_body_bytes)
       ::malloc_trim(0); // what the freed body left in the heap goes back too
     return keep;
   }
