@@ -56,11 +56,28 @@ models-list: build
 bench: build
 	bash tests/bench/run.sh $(BUILD_DIR)
 
-# Longer fuzzing runs than the 20 s ones inside `make test`.
+# Longer fuzzing runs than the 20 s ones inside `make test`: every target
+# for FUZZ_SECONDS each, or FUZZ_RUNS inputs each when that is set; then the
+# executions and crashes per target.
 FUZZ_SECONDS ?= 300
+FUZZ_RUNS ?=
+FUZZ_TARGETS = eventstream claude_request http_request http_response
 fuzz: deps
-	bash tests/fuzz/run.sh eventstream $(FUZZ_SECONDS) $(BUILD_DIR)
-	bash tests/fuzz/run.sh claude_request $(FUZZ_SECONDS) $(BUILD_DIR)
+	@mkdir -p $(BUILD_DIR)/fuzz-cache; status=0; \
+	for t in $(FUZZ_TARGETS); do \
+	  FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh $$t $(FUZZ_SECONDS) $(BUILD_DIR) \
+	    >$(BUILD_DIR)/fuzz-cache/$$t.log 2>&1 || status=1; \
+	  tail -n 3 $(BUILD_DIR)/fuzz-cache/$$t.log | grep -v '^stat::' || true; \
+	done; \
+	printf '%-16s %14s %8s %s\n' target execs exec/s result; \
+	for t in $(FUZZ_TARGETS); do \
+	  log=$(BUILD_DIR)/fuzz-cache/$$t.log; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	  rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
+	  if grep -q 'ERROR: libFuzzer\|SUMMARY: .*Sanitizer' $$log; then result="CRASH (see $$log)"; \
+	  elif grep -q '^SKIP' $$log; then result=skipped; else result="0 crashes"; fi; \
+	  printf '%-16s %14s %8s %s\n' $$t "$${execs:--}" "$${rate:--}" "$$result"; \
+	done; exit $$status
 
 # `make demo DEMO_PORT=3300 DEMO_SIM_PORT=3400` when 3000/3100 are taken.
 DEMO_PORT ?= 3000

@@ -37,7 +37,14 @@ void set_api_error_handlers(http_server& server) {
       case 404: err.message = "no route for " + req.method + " " + req.path; break;
       case 413: err.message = "request body exceeds the " + size_text(limit) + " limit"; break;
       case 400: err.message = "malformed HTTP request"; break;
-      case 431: err.message = "malformed or oversized request headers"; break;
+      case 431: err.message = "request header fields too large"; break;
+      case 408: err.message = "the request did not arrive within the read timeout"; break;
+      case 414: err.message = "request line too long"; break;
+      case 505: err.message = "HTTP version not supported"; break;
+      case 503:
+        err.message = "the server is at its limit of connections, requests or request bodies "
+                      "in flight; retry later";
+        break;
       default: err.message = "HTTP " + std::to_string(res.status); break;
     }
     if (res.status == 413)

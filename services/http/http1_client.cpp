@@ -91,53 +91,6 @@ std::optional<std::string> request_head(const http1_request& req, const std::str
   return head;
 }
 
-/// Reads one answer from the stream, in place.
-class response_reader {
-public:
-  explicit response_reader(socket_stream& in) : message_(in, "answer") {
-    // nop
-  }
-
-  int status = 0;
-  const std::string& error() const { return message_.error; }
-  bool close_after() const { return message_.close_after; }
-
-  /// Status line and headers (1xx interim answers skipped).
-  bool read_head(bool head_request) {
-    do {
-      int minor_version = 1;
-      if (!read_status_line(minor_version) ||
-          !message_.read_fields(minor_version, [](std::string_view, std::string_view) {}))
-        return false;
-    } while (status >= 100 && status < 200);
-    framing_ = message_.body_framing(!head_request && status != 204 && status != 304, true);
-    return true;
-  }
-
-  bool read_body(const http1_reader::body_handler& on_body, bool& aborted) {
-    return message_.read_body(framing_, on_body, aborted);
-  }
-
-private:
-  bool read_status_line(int& minor_version) {
-    std::string_view l;
-    if (!message_.read_line(l))
-      return false;
-    // "HTTP/1.1 200 OK": the reason phrase is optional.
-    if (l.size() < 12 || l.substr(0, 7) != "HTTP/1." || l[8] != ' ')
-      return message_.fail("not an HTTP/1.x status line");
-    auto [end, ec] = std::from_chars(l.data() + 9, l.data() + 12, status);
-    if (ec != std::errc{} || end != l.data() + 12 || status < 100 || status > 999 ||
-        (l.size() > 12 && l[12] != ' '))
-      return message_.fail("not an HTTP/1.x status line");
-    minor_version = l[7] == '0' ? 0 : 1;
-    return true;
-  }
-
-  http1_reader message_;
-  http1_reader::framing framing_ = http1_reader::framing::none;
-};
-
 } // namespace
 
 struct http1_client::tls_context {
@@ -341,7 +294,7 @@ std::string http1_client::exchange_on_connection(
               stream.flush();
   if (!sent)
     return "sending the request to " + host_header_ + " failed";
-  response_reader answer{stream};
+  http1_response_reader answer{stream};
   bool aborted = false;
   bool ok = answer.read_head(req.method == "HEAD");
   if (ok && !on_status(answer.status)) {

@@ -3,16 +3,24 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <malloc.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <array>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <thread>
+#include <unordered_map>
 
 #include "services/http/http1_reader.hpp"
 #include "services/http/socket_stream.hpp"
@@ -21,9 +29,6 @@
 namespace kb {
 
 namespace {
-
-/// How often the accept loop checks for stop().
-constexpr int stop_check_ms = 250;
 
 /// The client socket of the request this thread's handler is serving.
 thread_local int serving_socket = -1;
@@ -84,124 +89,293 @@ void set_timeout(int fd, int option, int seconds) {
   ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
 }
 
-/// Splits the request target into path (percent-decoded, as httplib does)
-/// and query parameters.
-void split_target(httplib::Request& req) {
-  auto query = req.target.find('?');
-  auto path = req.target.substr(0, query);
-  req.path = path.find('%') == std::string::npos ? std::move(path)
-                                                  : httplib::detail::decode_url(path, false);
-  if (query != std::string::npos)
-    httplib::detail::parse_query_text(req.target.substr(query + 1), req.params);
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = ascii_lower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/// "GET /path HTTP/1.1" into the request; false when it is not one.
-bool parse_request_line(std::string_view line, httplib::Request& req, int& minor_version) {
+/// %XX escapes decoded (a malformed one stays as it is); in a query, `+`
+/// is a space too.
+std::string percent_decoded(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    int hi = 0;
+    int lo = 0;
+    if (s[i] == '%' && i + 2 < s.size() && (hi = hex_value(s[i + 1])) >= 0 &&
+        (lo = hex_value(s[i + 2])) >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+/// "a=1&b&c=x%20y" into name → value pairs (decoded).
+void parse_query(std::string_view q, httplib::Params& params) {
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto pair = q.substr(0, amp);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      params.emplace(percent_decoded(pair.substr(0, eq), true),
+                     eq == std::string_view::npos ? std::string{}
+                                                  : percent_decoded(pair.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos)
+      break;
+    q.remove_prefix(amp + 1);
+  }
+}
+
+/// Splits the request target into path (percent-decoded) and query
+/// parameters. An absolute-form target ("http://host/path", RFC 9112
+/// 3.2.2) is served by its path.
+void split_target(httplib::Request& req) {
+  std::string_view target = req.target;
+  if (target.front() != '/' && target != "*") {
+    auto authority = target.find("://") + 3;
+    auto slash = target.find('/', authority);
+    target = slash == std::string_view::npos ? std::string_view{"/"} : target.substr(slash);
+  }
+  auto query = target.find('?');
+  auto path = target.substr(0, query);
+  req.path = path.find('%') == std::string_view::npos ? std::string{path}
+                                                       : percent_decoded(path, false);
+  if (query != std::string_view::npos)
+    parse_query(target.substr(query + 1), req.params);
+}
+
+/// RFC 9112 3.2: origin-form, asterisk-form or absolute-form, visible
+/// ASCII only (no controls, spaces or NUL).
+bool is_request_target(std::string_view t) {
+  if (t.empty() || !std::all_of(t.begin(), t.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+    return false;
+  if (t.front() == '/' || t == "*")
+    return true;
+  auto scheme = t.substr(0, t.find("://"));
+  return scheme.size() < t.size() && (equals_ci(scheme, "http") || equals_ci(scheme, "https"));
+}
+
+/// "GET /path HTTP/1.1" into the request: 0, or the status to refuse it
+/// with.
+int parse_request_line(std::string_view line, httplib::Request& req, int& minor_version) {
   auto sp1 = line.find(' ');
   auto sp2 = line.rfind(' ');
-  if (sp1 == std::string_view::npos || sp1 == 0 || sp2 == sp1)
-    return false;
-  auto version = line.substr(sp2 + 1);
-  if (version != "HTTP/1.1" && version != "HTTP/1.0")
-    return false;
+  if (sp1 == std::string_view::npos || sp2 == sp1)
+    return 400;
+  auto method = line.substr(0, sp1);
   auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  if (target.empty() || target.find(' ') != std::string_view::npos)
-    return false;
-  req.method.assign(line.substr(0, sp1));
+  auto version = line.substr(sp2 + 1);
+  if (!is_http_token(method) || !is_request_target(target))
+    return 400;
+  if (version != "HTTP/1.1" && version != "HTTP/1.0")
+    return 400; // HTTP/2's preface ("PRI * HTTP/2.0") included
+  req.method.assign(method);
   req.target.assign(target);
   req.version.assign(version);
   minor_version = version.back() - '0';
-  return true;
+  return 0;
+}
+
+/// Whether buffered bytes can still be the start of a request: after
+/// optional empty lines, a method of token characters (a TLS handshake or
+/// other garbage is refused at once, not waited on).
+bool could_start_request(std::string_view b) {
+  while (!b.empty() && (b.front() == '\r' || b.front() == '\n'))
+    b.remove_prefix(1);
+  auto sp = b.find(' ');
+  auto method = b.substr(0, std::min<size_t>(sp, 32));
+  if (sp == 0 || (sp == std::string_view::npos && b.size() > 32))
+    return false;
+  return method.empty() || is_http_token(method);
+}
+
+/// Whether the buffered bytes hold a whole header block.
+bool has_header_end(std::string_view b) {
+  return b.find("\n\r\n") != std::string_view::npos || b.find("\n\n") != std::string_view::npos;
+}
+
+/// Status for a header block that failed to read, -1 for no answer.
+int status_for(const http1_reader& r) {
+  switch (r.fault) {
+    case http1_fault::too_large: return 431;
+    case http1_fault::timed_out: return 408;
+    case http1_fault::closed:
+    case http1_fault::failed: return -1;
+    default: return 400;
+  }
+}
+
+/// Blocks of this size or more get their own mapping, returned at free.
+constexpr size_t mmap_threshold_bytes = 1u << 20;
+/// After a body this large, what the heap kept while it grew is trimmed.
+constexpr size_t trim_after_body_bytes = 4u << 20;
+
+/// glibc raises its mmap threshold to the largest block freed (up to
+/// 32 MB), after which large bodies come from per-thread arenas and their
+/// memory is kept forever (~90 rejected 40 MB uploads held 945 MB, issue
+/// 18). A fixed threshold keeps every large body in its own mapping,
+/// returned at free; fewer arenas bound what small allocations keep.
+void tune_malloc_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold_bytes));
+    ::mallopt(M_ARENA_MAX, 4);
+  });
+}
+
+using steady = std::chrono::steady_clock;
+
+steady::time_point after_ms(long long ms) {
+  return steady::now() + std::chrono::milliseconds(ms);
 }
 
 } // namespace
 
-/// One accepted connection: reads requests, routes them, writes answers.
+/// One accepted connection. Between requests the event loop watches it;
+/// while a request is served a pooled thread owns it.
 class http_server::connection {
 public:
-  connection(const http_server& server, int sock)
+  connection(http_server& server, int sock)
     : server_(server),
+      sock_(sock),
       stream_(sock, server.opts_.read_timeout_s * 1000, server.opts_.write_timeout_s * 1000) {
-    stream_.get_remote_ip_and_port(remote_.ip, remote_.port);
-    stream_.get_local_ip_and_port(local_.ip, local_.port);
+    // nop
   }
 
-  void serve() {
-    while (next_request()) {
-      httplib::Request req;
-      httplib::Response res;
-      bool close = !serve_one(req, res);
-      if (!stream_.flush() || close)
-        break;
+  int socket() const { return sock_.fd; }
+  socket_stream& stream() { return stream_; }
+
+  /// Where the event loop has it.
+  enum class phase { head, busy, refusing };
+  phase state = phase::head;
+  /// When the loop gives up on it: the header deadline, the end of the
+  /// keep-alive time, or the end of a refusal's drain.
+  steady::time_point deadline;
+  /// The first bytes of the next request arrived.
+  bool started = false;
+  /// Counted in open_count_ (refused connections are not).
+  bool counted = false;
+
+  /// Serves requests while they come, on a pooled thread; false when the
+  /// connection must close.
+  bool serve_ready() {
+    if (!remote_known_) {
+      stream_.get_remote_ip_and_port(remote_.ip, remote_.port);
+      stream_.get_local_ip_and_port(local_.ip, local_.port);
+      remote_known_ = true;
     }
-    if (stream_.flush() && unread_input_)
-      discard_unread_input();
+    while (true) {
+      stream_.set_deadline(deadline);
+      bool keep = serve_one();
+      stream_.clear_deadline();
+      if (!stream_.flush() || !keep) {
+        if (unread_input_)
+          discard_unread_input();
+        return false;
+      }
+      if (server_.stopping())
+        return false;
+      if (!stream_.has_buffered_input())
+        return true; // quiet: back to the loop
+      deadline = after_ms(server_.opts_.header_timeout_ms); // a pipelined request
+    }
   }
 
 private:
-  /// Waits for the next request: true when one is there, false when the
-  /// connection idled out (the socket's SO_RCVTIMEO is the keep-alive
-  /// timeout), the peer left or the server is stopping (stop() shuts the
-  /// reading side of every connection). One recv, no poll before it.
-  bool next_request() {
-    return !server_.stopping() && stream_.await_input() > 0;
-  }
-
   /// Serves one request; false when the connection must end after it.
-  bool serve_one(httplib::Request& req, httplib::Response& res) {
+  bool serve_one() {
     // The handler, and a content provider writing its answer, may ask
     // client_gone().
     struct serving_guard {
       explicit serving_guard(int sock) { serving_socket = sock; }
       ~serving_guard() { serving_socket = -1; }
-    } serving{stream_.socket()};
-    http1_reader reader{stream_, "request"};
-    int status = read_request(reader, req);
-    bool keep = !reader.close_after;
-    if (status == -1)
-      return false; // the peer left or went silent before a whole request
-    if (status > 0) {
-      // A request we could not read whole: answer, then end the
-      // connection (what is left of it cannot be trusted to frame).
-      res.status = status;
-      keep = false;
-      unread_input_ = true;
-    } else {
-      dispatch(req, res);
+    } serving{sock_.fd};
+    size_t body_size = 0;
+    bool keep = false;
+    {
+      httplib::Request req;
+      httplib::Response res;
+      http1_reader reader{stream_, "request"};
+      body_claim claim{server_};
+      int status = read_request(reader, req, claim);
+      if (status == -1)
+        return false; // the peer left before a whole request
+      keep = !reader.close_after;
+      if (status > 0) {
+        // A request we could not read whole, or do not trust to frame:
+        // answer, then end the connection.
+        res.status = status;
+        keep = false;
+        unread_input_ = true;
+      } else {
+        dispatch(req, res);
+      }
+      if (res.status >= 400 && res.body.empty() && !res.content_provider_ &&
+          server_.error_handler_)
+        server_.error_handler_(req, res);
+      keep = keep && !server_.stopping(); // a stopping server lets its clients know
+      keep = write_response(req, res, keep) && keep;
+      body_size = req.body.capacity();
     }
-    if (res.status >= 400 && res.body.empty() && !res.content_provider_ &&
-        server_.error_handler_)
-      server_.error_handler_(req, res);
-    keep = keep && !server_.stopping(); // a stopping server lets its clients know
-    return write_response(req, res, keep) && keep;
+    if (body_size >= trim_after_body_bytes)
+      ::malloc_trim(0); // what the freed body left in the heap goes back too
+    return keep;
   }
+
+  /// Bytes of the server's body budget held for one request.
+  struct body_claim {
+    explicit body_claim(http_server& s) : server(s) {}
+    ~body_claim() { server.release_body_bytes(held); }
+    bool grow_to(size_t bytes) {
+      if (bytes <= held)
+        return true;
+      if (!server.claim_body_bytes(bytes - held))
+        return false;
+      held = bytes;
+      return true;
+    }
+    http_server& server;
+    size_t held = 0;
+  };
 
   /// 0 when the request was read whole, -1 when the connection ended
   /// without one, else the error status to answer with.
-  int read_request(http1_reader& reader, httplib::Request& req) {
+  int read_request(http1_reader& reader, httplib::Request& req, body_claim& claim) {
     std::string_view line;
     int minor_version = 1;
     // Empty lines before a request are ignored (RFC 9112 2.2).
     for (int blank = 0; blank < 8; ++blank) {
       if (!reader.read_line(line))
-        return reader.input_ended && !stream_.has_buffered_input() ? -1 : 400;
+        return reader.fault == http1_fault::too_large ? 414 : status_for(reader);
       if (!line.empty())
         break;
     }
-    if (!parse_request_line(line, req, minor_version)) {
+    if (int refused = parse_request_line(line, req, minor_version); refused != 0) {
       reader.close_after = true;
-      return 400;
+      return refused;
     }
     req.remote_addr = remote_.ip;
     req.remote_port = remote_.port;
     req.local_addr = local_.ip;
     req.local_port = local_.port;
+    int hosts = 0;
     bool fields_ok = reader.read_fields(minor_version, [&](std::string_view name,
                                                            std::string_view value) {
+      hosts += equals_ci(name, "host") ? 1 : 0;
       req.headers.emplace(std::string{name}, std::string{value});
     });
     if (!fields_ok)
-      return reader.input_ended ? -1 : 431;
+      return status_for(reader);
+    stream_.clear_deadline(); // the header block is in; the body has the read timeout
+    // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in 1.0.
+    if (hosts > 1 || (hosts == 0 && minor_version == 1))
+      return 400;
     split_target(req);
     auto framing = reader.body_framing(true, false);
     if (framing == http1_reader::framing::none)
@@ -209,6 +383,8 @@ private:
     auto limit = server_.opts_.max_body_bytes;
     if (reader.content_length() && *reader.content_length() > limit)
       return 413;
+    if (reader.content_length() && !claim.grow_to(static_cast<size_t>(*reader.content_length())))
+      return 503;
     if (auto expect = req.headers.find("Expect");
         expect != req.headers.end() && equals_ci(expect->second, "100-continue")) {
       static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -217,23 +393,27 @@ private:
     }
     if (reader.content_length())
       req.body.reserve(static_cast<size_t>(*reader.content_length()));
-    bool too_large = false;
+    int refused = 0;
     bool aborted = false;
     bool ok = reader.read_body(
       framing,
       [&](const char* data, size_t n) {
-        if (req.body.size() + n > limit) {
-          too_large = true;
+        auto size = req.body.size() + n;
+        if (size > limit)
+          refused = 413;
+        else if (size > claim.held && // chunked: claimed as it grows
+                 !claim.grow_to(std::max(size, std::min(limit, 2 * claim.held + 65536))))
+          refused = 503;
+        if (refused != 0)
           return false;
-        }
         req.body.append(data, n);
         return true;
       },
       aborted);
-    if (too_large)
-      return 413;
+    if (refused != 0)
+      return refused;
     if (!ok)
-      return reader.input_ended ? -1 : 400;
+      return status_for(reader);
     return 0;
   }
 
@@ -335,7 +515,7 @@ private:
   /// answer. So, as web servers do, stop writing and read what it sends,
   /// for a bounded time, before closing.
   void discard_unread_input() {
-    int sock = stream_.socket();
+    int sock = sock_.fd;
     ::shutdown(sock, SHUT_WR);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     std::array<char, 16384> scratch;
@@ -344,17 +524,284 @@ private:
                     deadline - std::chrono::steady_clock::now())
                     .count();
       if (left <= 0 || !wait_for(sock, POLLIN, static_cast<int>(left)) ||
-          ::recv(sock, scratch.data(), scratch.size(), 0) <= 0)
+          ::recv(sock, scratch.data(), scratch.size(), MSG_DONTWAIT) <= 0)
         return;
     }
   }
 
-  const http_server& server_;
+  struct owned_fd {
+    int fd;
+    ~owned_fd() { ::close(fd); }
+  };
+
+  http_server& server_;
+  owned_fd sock_; ///< closed after stream_ flushed what it holds
   bool unread_input_ = false; ///< a request was answered before it was read whole
+  bool remote_known_ = false;
   socket_stream stream_;
   socket_stream::endpoint remote_;
   socket_stream::endpoint local_;
   std::string head_;
+};
+
+/// The listening socket and every connection not being served, in one
+/// epoll set on the thread that runs listen_after_bind; and the pool of
+/// threads that serve connections whose header block is in.
+class http_server::event_loop {
+public:
+  event_loop(http_server& server, int listen_sock)
+    : server_(server), listen_(listen_sock) {
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, listen_, &ev);
+    ev.data.ptr = &wake_fd_;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  }
+
+  ~event_loop() {
+    ::close(epfd_);
+    ::close(wake_fd_);
+  }
+
+  void wake() {
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+  }
+
+  /// Until stop() and every connection is done.
+  void run() {
+    std::array<epoll_event, 64> events;
+    auto next_sweep = steady::now();
+    while (true) {
+      if (server_.stopping() && listen_ >= 0)
+        stop_listening();
+      if (listen_ < 0 && busy_ == 0 && conns_.empty())
+        break;
+      int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), tick_ms);
+      for (int i = 0; i < n; ++i) {
+        auto* ptr = events[i].data.ptr;
+        if (ptr == nullptr) {
+          accept_all();
+        } else if (ptr == &wake_fd_) {
+          uint64_t count;
+          [[maybe_unused]] auto r = ::read(wake_fd_, &count, sizeof(count));
+        } else {
+          on_event(static_cast<connection*>(ptr));
+        }
+      }
+      take_returns();
+      if (auto now = steady::now(); now >= next_sweep) {
+        sweep(now);
+        next_sweep = now + std::chrono::milliseconds(tick_ms);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      shutting_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_)
+      t.join();
+  }
+
+private:
+  static constexpr int tick_ms = 100;
+  /// How long a refused connection's input is read and dropped.
+  static constexpr int refusal_drain_ms = 2000;
+
+  void stop_listening() {
+    ::epoll_ctl(epfd_, EPOLL_CTL_DEL, listen_, nullptr);
+    if (auto s = server_.listen_sock_.exchange(-1); s >= 0)
+      ::close(s); // new connections are refused from here on
+    listen_ = -1;
+    std::vector<connection*> idle;
+    for (auto& [c, owned] : conns_)
+      if (c->state != connection::phase::busy)
+        idle.push_back(c);
+    for (auto* c : idle)
+      close(c);
+  }
+
+  void accept_all() {
+    while (listen_ >= 0) {
+      int sock = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (sock < 0) {
+        if (errno == EINTR || errno == ECONNABORTED)
+          continue;
+        if (errno == EMFILE || errno == ENFILE) // out of descriptors: let some close
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return;
+      }
+      auto owned = std::make_unique<connection>(server_, sock);
+      auto* c = owned.get();
+      conns_.emplace(c, std::move(owned));
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLONESHOT;
+      ev.data.ptr = c;
+      ::epoll_ctl(epfd_, EPOLL_CTL_ADD, sock, &ev);
+      if (server_.open_count_.load() >= server_.opts_.max_connections) {
+        refuse(c, 503);
+        continue;
+      }
+      c->counted = true;
+      ++server_.open_count_;
+      int yes = 1;
+      ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+      set_timeout(sock, SO_RCVTIMEO, server_.opts_.read_timeout_s);
+      set_timeout(sock, SO_SNDTIMEO, server_.opts_.write_timeout_s);
+      c->deadline = after_ms(server_.opts_.header_timeout_ms);
+      c->started = true; // the header deadline runs from the connection's start
+    }
+  }
+
+  void arm(connection* c) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.ptr = c;
+    ::epoll_ctl(epfd_, EPOLL_CTL_MOD, c->socket(), &ev);
+  }
+
+  void close(connection* c) {
+    ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c->socket(), nullptr);
+    if (c->counted)
+      --server_.open_count_;
+    conns_.erase(c);
+  }
+
+  void on_event(connection* c) {
+    if (c->state == connection::phase::refusing) {
+      std::array<char, 16384> scratch;
+      ssize_t n;
+      while ((n = ::recv(c->socket(), scratch.data(), scratch.size(), MSG_DONTWAIT)) > 0) {
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        arm(c);
+      else
+        close(c);
+      return;
+    }
+    bool got = false;
+    ssize_t n;
+    while ((n = c->stream().fill_now()) > 0)
+      got = true;
+    bool ended = n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK);
+    auto buffered = c->stream().buffered();
+    if (got && !c->started) {
+      c->started = true;
+      c->deadline = after_ms(server_.opts_.header_timeout_ms);
+    }
+    if (buffered.empty() && ended) {
+      close(c);
+    } else if (!could_start_request(buffered)) {
+      refuse(c, 400);
+    } else if (n == -2 || has_header_end(buffered)) {
+      dispatch(c);
+    } else if (ended) {
+      close(c); // left mid-header: nobody to answer
+    } else {
+      arm(c);
+    }
+  }
+
+  /// To a pooled thread, or 503 when every one is busy: an invisible
+  /// queue would hold the request for as long as the slowest stream, and
+  /// the client can retry elsewhere or later.
+  void dispatch(connection* c) {
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      bool free_thread = threads_.size() > running_ + queue_.size();
+      if (free_thread || threads_.size() < std::max<size_t>(1, server_.opts_.threads)) {
+        if (!free_thread)
+          threads_.emplace_back([this] { work(); });
+        queue_.push_back(c);
+        c->state = connection::phase::busy;
+        ++busy_;
+        cv_.notify_one();
+        return;
+      }
+    }
+    refuse(c, 503);
+  }
+
+  /// A whole answer with `Connection: close`, then the connection's input
+  /// is read and dropped for a while (closing with unread input would
+  /// reset the answer away).
+  void refuse(connection* c, int status) {
+    auto answer = server_.refusal(status);
+    [[maybe_unused]] auto sent =
+      ::send(c->socket(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(c->socket(), SHUT_WR);
+    c->state = connection::phase::refusing;
+    c->deadline = after_ms(refusal_drain_ms);
+    arm(c);
+  }
+
+  void sweep(steady::time_point now) {
+    std::vector<connection*> due;
+    for (auto& [c, owned] : conns_)
+      if (c->state != connection::phase::busy && c->deadline <= now)
+        due.push_back(c);
+    for (auto* c : due) {
+      if (c->state == connection::phase::head && !c->stream().buffered().empty())
+        refuse(c, 408); // a header block begun and not finished in time
+      else
+        close(c);
+    }
+  }
+
+  void take_returns() {
+    std::vector<std::pair<connection*, bool>> back;
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      back.swap(returned_);
+    }
+    for (auto [c, keep] : back) {
+      --busy_;
+      if (!keep || server_.stopping()) {
+        close(c);
+        continue;
+      }
+      c->state = connection::phase::head;
+      c->started = false;
+      c->deadline = after_ms(server_.opts_.keep_alive_timeout_s * 1000LL);
+      arm(c);
+    }
+  }
+
+  void work() {
+    std::unique_lock<std::mutex> lock{mutex_};
+    while (true) {
+      cv_.wait(lock, [&] { return shutting_ || !queue_.empty(); });
+      if (queue_.empty())
+        return;
+      auto* c = queue_.front();
+      queue_.pop_front();
+      ++running_;
+      lock.unlock();
+      bool keep = c->serve_ready();
+      lock.lock();
+      --running_;
+      returned_.emplace_back(c, keep);
+      wake();
+    }
+  }
+
+  http_server& server_;
+  int listen_;
+  int epfd_ = -1;
+  int wake_fd_ = -1;
+  std::unordered_map<connection*, std::unique_ptr<connection>> conns_;
+  size_t busy_ = 0; ///< connections with a pooled thread (loop thread only)
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<connection*> queue_;
+  std::vector<std::pair<connection*, bool>> returned_;
+  std::vector<std::thread> threads_;
+  size_t running_ = 0;
+  bool shutting_ = false;
 };
 
 http_server::http_server(http_server_options opts) : opts_(std::move(opts)) {
@@ -470,63 +917,72 @@ int http_server::client_socket() {
   return serving_socket;
 }
 
+bool http_server::claim_body_bytes(size_t n) {
+  auto held = body_bytes_.load();
+  do {
+    if (held + n > opts_.max_body_bytes_in_flight)
+      return false;
+  } while (!body_bytes_.compare_exchange_weak(held, held + n));
+  return true;
+}
+
+void http_server::release_body_bytes(size_t n) {
+  if (n > 0)
+    body_bytes_ -= n;
+}
+
+std::string http_server::refusal(int status) const {
+  httplib::Request req;
+  httplib::Response res;
+  res.status = status;
+  if (error_handler_)
+    error_handler_(req, res);
+  std::string out = "HTTP/1.1 ";
+  append_number(out, static_cast<uint64_t>(status));
+  out.append(" ").append(reason_phrase(status)).append("\r\n");
+  for (auto& [name, value] : res.headers)
+    if (!equals_ci(name, "connection") && !equals_ci(name, "content-length"))
+      out.append(name).append(": ").append(value).append("\r\n");
+  out.append("Connection: close\r\nContent-Length: ");
+  append_number(out, res.body.size());
+  out.append("\r\n\r\n").append(res.body);
+  return out;
+}
+
 bool http_server::listen_after_bind() {
   int sock = listen_sock_.load();
   if (sock < 0)
     return false;
-  running_ = true;
-  httplib::ThreadPool pool{opts_.threads};
+  tune_malloc_once();
   // The listening socket does not block: a burst of connections is taken
-  // in one go after one poll. Accepted sockets block (Linux does not pass
-  // O_NONBLOCK on); their options are set on their own threads.
+  // in one go. Accepted sockets block, bounded by their timeouts, once a
+  // pooled thread serves them; the loop only ever reads them with
+  // MSG_DONTWAIT.
   ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
-  while (!stopping()) {
-    if (!wait_for(sock, POLLIN, stop_check_ms))
-      continue;
-    while (!stopping()) {
-      int conn = ::accept4(sock, nullptr, nullptr, SOCK_CLOEXEC);
-      if (conn >= 0) {
-        pool.enqueue([this, conn] { serve_connection(conn); });
-        continue;
-      }
-      if (errno == EMFILE || errno == ENFILE) // out of descriptors: let some close
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      if (errno != EINTR && errno != ECONNABORTED)
-        break;
-    }
+  event_loop loop{*this, sock};
+  {
+    std::lock_guard<std::mutex> guard{loop_mutex_};
+    loop_ = &loop;
   }
-  if (auto s = listen_sock_.exchange(-1); s >= 0)
-    ::close(s); // new connections are refused from here on
-  pool.shutdown(); // every connection's thread is done: drained
+  running_ = true;
+  if (stopping())
+    loop.wake();
+  loop.run(); // every connection is done: drained
+  {
+    std::lock_guard<std::mutex> guard{loop_mutex_};
+    loop_ = nullptr;
+  }
   running_ = false;
   return true;
 }
 
-void http_server::serve_connection(int sock) {
-  int yes = 1;
-  ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
-  set_timeout(sock, SO_RCVTIMEO, opts_.keep_alive_timeout_s);
-  set_timeout(sock, SO_SNDTIMEO, opts_.write_timeout_s);
-  {
-    std::lock_guard<std::mutex> guard{open_mutex_};
-    open_.insert(sock);
-  }
-  connection{*this, sock}.serve();
-  {
-    std::lock_guard<std::mutex> guard{open_mutex_};
-    open_.erase(sock);
-  }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-}
-
 void http_server::stop() {
   stop_requested_ = true;
-  // Wakes connections waiting for a request (their recv ends); answers
-  // being written, SSE streams included, go on to their end.
-  std::lock_guard<std::mutex> guard{open_mutex_};
-  for (int sock : open_)
-    ::shutdown(sock, SHUT_RD);
+  // Idle connections close at once; answers being written, SSE streams
+  // included, go on to their end.
+  std::lock_guard<std::mutex> guard{loop_mutex_};
+  if (loop_)
+    loop_->wake();
 }
 
 } // namespace kb

@@ -141,6 +141,34 @@ ssize_t socket_stream::write(const char* ptr, size_t size) {
   return sent ? static_cast<ssize_t>(size) : -1;
 }
 
+ssize_t socket_stream::fill_now() {
+  if (begin_ == end_)
+    begin_ = end_ = 0;
+  if (end_ == input_.size()) {
+    if (begin_ == 0)
+      return -2;
+    std::copy(input_.data() + begin_, input_.data() + end_, input_.data());
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  ssize_t n;
+  do {
+    n = ::recv(sock_, input_.data() + end_, input_.size() - end_, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0)
+    end_ += static_cast<size_t>(n);
+  return n;
+}
+
+int socket_stream::wait_ms() const {
+  if (!deadline_)
+    return read_timeout_ms_;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *deadline_ - std::chrono::steady_clock::now())
+                .count();
+  return static_cast<int>(std::max<long long>(0, std::min<long long>(left, read_timeout_ms_)));
+}
+
 ssize_t socket_stream::await_input() {
   if (!flush())
     return -1;
@@ -164,6 +192,20 @@ ssize_t socket_stream::receive(char* into, size_t size) {
   // (a server's keep-alive timeout): then the recv is repeated until it is.
   // Only a non-blocking socket polls (else a read could take twice the
   // timeout).
+  if (!tls_ && deadline_) {
+    // Bounded by the deadline: wait for the bytes, then take them.
+    while (true) {
+      if (!wait_for(sock_, POLLIN, wait_ms())) {
+        errno = EAGAIN;
+        return -1;
+      }
+      auto n = ::recv(sock_, into, size, MSG_DONTWAIT);
+      if (n >= 0)
+        return n;
+      if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+        return -1;
+    }
+  }
   if (!tls_) {
     long waited_ms = 0;
     while (true) {
@@ -194,8 +236,10 @@ ssize_t socket_stream::receive(char* into, size_t size) {
   // OpenSSL holds no decrypted bytes. A record that carried no application
   // data (a TLS 1.3 session ticket) asks to read again.
   for (int attempt = 0; attempt < 8; ++attempt) {
-    if (SSL_pending(tls_) == 0 && !wait_for(sock_, POLLIN, read_timeout_ms_))
+    if (SSL_pending(tls_) == 0 && !wait_for(sock_, POLLIN, wait_ms())) {
+      errno = EAGAIN;
       return -1;
+    }
     auto n = SSL_read(tls_, into, static_cast<int>(std::min<size_t>(size, INT_MAX)));
     if (n > 0)
       return n;

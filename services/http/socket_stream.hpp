@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,17 @@ public:
   /// timeout; -1 with EAGAIN when that passed.
   ssize_t await_input();
 
+  /// Receives what a non-blocking recv gets, after the bytes buffered
+  /// (for an event loop that gathers a header block before handing the
+  /// connection on): the bytes received, 0 at the end of the stream, -1 on
+  /// an error or EAGAIN (errno tells), -2 when the buffer is full.
+  ssize_t fill_now();
+
+  /// Until `clear_deadline()`, receives give up (EAGAIN) at `at` even when
+  /// the read timeout is longer: a bound for a whole header block.
+  void set_deadline(std::chrono::steady_clock::time_point at) { deadline_ = at; }
+  void clear_deadline() { deadline_.reset(); }
+
   /// Sends held-back bytes; false when the socket failed.
   bool flush();
 
@@ -65,6 +77,8 @@ private:
   bool send_all(const char* a, size_t a_len, const char* b, size_t b_len);
   bool send_all_tls(const char* a, size_t a_len, const char* b, size_t b_len);
   ssize_t receive(char* into, size_t size);
+  /// The read timeout, cut to what is left before the deadline.
+  int wait_ms() const;
 
   int sock_;
   ssl_st* tls_ = nullptr;
@@ -76,6 +90,7 @@ private:
   bool message_started_ = false; ///< a write happened since the last read
   std::string held_; ///< httplib's const readiness checks flush it (const_cast)
   bool failed_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
   mutable std::optional<endpoint> remote_;
   mutable std::optional<endpoint> local_;
 };

@@ -275,6 +275,12 @@ void read_flat_shape(reader& r, server_config& cfg) {
   r.read("watchConfig", cfg.watch_config);
   with_section(r, "kiro", [&](reader& s) { read_kiro(s, cfg.kiro); });
   with_section(r, "cluster", [&](reader& s) { read_cluster(s, cfg.cluster); });
+  with_section(r, "http", [&](reader& s) {
+    s.read_int("headerTimeoutMs", cfg.http.header_timeout_ms, 100, 600000);
+    s.read_int("maxConnections", cfg.http.max_connections, 1, 1000000);
+    s.read_int("maxBodyBytesInFlight", cfg.http.max_body_bytes_in_flight, 1ll << 20,
+               1ll << 40);
+  });
 }
 
 } // namespace
@@ -371,6 +377,10 @@ nlohmann::json masked_view(const server_config& c) {
        {{"caFile", c.cluster.tls.ca_file},
         {"certFile", c.cluster.tls.cert_file},
         {"keyFile", c.cluster.tls.key_file}}}}},
+    {"http",
+     {{"headerTimeoutMs", c.http.header_timeout_ms},
+      {"maxConnections", c.http.max_connections},
+      {"maxBodyBytesInFlight", c.http.max_body_bytes_in_flight}}},
   };
 }
 

@@ -68,6 +68,17 @@ struct kiro_settings {
   bool chunked_write_guidance = true;
 };
 
+/// Bounds of the HTTP server the bridge and gateway listen with.
+struct http_settings {
+  /// `headerTimeoutMs`: the whole header block must arrive within this.
+  std::int64_t header_timeout_ms = 20000;
+  /// `maxConnections`: open client connections; beyond them 503 and close.
+  std::int64_t max_connections = 10000;
+  /// `maxBodyBytesInFlight`: request bodies being read at once; a request
+  /// beyond it gets 503 before its body is read.
+  std::int64_t max_body_bytes_in_flight = 512ll << 20;
+};
+
 /// Where split daemons find each other.
 struct cluster_settings {
   std::string supervisor_host = "127.0.0.1";
@@ -120,6 +131,7 @@ struct server_config {
   bool watch_config = false;
   kiro_settings kiro;
   cluster_settings cluster;
+  http_settings http;
 
   /// The document as parsed (unknown keys included). Holds secrets: serve
   /// masked_view() to operators, never this.

@@ -26,8 +26,12 @@ case "$target" in
   claude_request)
     sources=(tests/fuzz/fuzz_claude_request.cpp shared/claude/*.cpp shared/common/*.cpp)
     libs+=(-lboost_json) ;;
+  http_request | http_response)
+    sources=(tests/fuzz/fuzz_$target.cpp services/http/http1_reader.cpp services/http/socket_stream.cpp
+             shared/common/*.cpp)
+    libs+=(-lssl) ;;
   *)
-    echo "unknown fuzz target '$target' (known: eventstream, claude_request)" >&2
+    echo "unknown fuzz target '$target' (known: eventstream, claude_request, http_request, http_response)" >&2
     exit 2 ;;
 esac
 
@@ -62,7 +66,7 @@ if [[ ! -x $binary ]]; then
   stale=1
 else
   # Headers count too: any source or header newer than the binary rebuilds.
-  if [[ -n $(find "${sources[@]}" shared -name '*.hpp' -newer "$binary" -print -quit 2>/dev/null) ]] ||
+  if [[ -n $(find "${sources[@]}" shared services/http tests/fuzz -name '*.hpp' -newer "$binary" -print -quit 2>/dev/null) ]] ||
      [[ -n $(find "${sources[@]}" -newer "$binary" -print -quit) ]]; then
     stale=1
   fi
@@ -79,7 +83,14 @@ seeds="$repo/tests/fuzz/seeds/$target"
 corpora=("$corpus")
 [[ -d $seeds ]] && corpora+=("$seeds")
 
-echo "fuzzing $target for ${seconds}s (corpus $corpus)"
+# FUZZ_RUNS=N (environment) runs N inputs instead, without a time limit.
+budget=(-max_total_time="$seconds")
+if [[ -n ${FUZZ_RUNS:-} ]]; then
+  budget=(-runs="$FUZZ_RUNS")
+  echo "fuzzing $target for $FUZZ_RUNS runs (corpus $corpus)"
+else
+  echo "fuzzing $target for ${seconds}s (corpus $corpus)"
+fi
 cd "$cache"
-exec "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+exec "$binary" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$cache/${target}-" "${corpora[@]}"

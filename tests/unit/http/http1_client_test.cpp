@@ -434,3 +434,43 @@ TEST_CASE("a header with a line break is refused before anything is sent") {
   CHECK(heads[0].find("x-fine: b\r\n") != std::string::npos);
   CHECK(heads[0].rfind("GET / HTTP/1.1\r\nHost: 127.0.0.1:", 0) == 0);
 }
+
+TEST_CASE("an answer that could be framed two ways is a failed call, never a status") {
+  struct bad_answer {
+    const char* name;
+    std::string bytes;
+  };
+  const std::string tail = "5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  std::vector<bad_answer> cases = {
+    {"CL with TE", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" + tail},
+    {"TE gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n" + tail},
+    {"TE chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n" + tail},
+    {"repeated TE", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + tail},
+    {"space before the colon", "HTTP/1.1 200 OK\r\nTransfer-Encoding : chunked\r\n\r\n" + tail},
+    {"obs-fold", "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 5\r\n\r\nhello"},
+    {"bare CR", "HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 5\r\n\r\nhello"},
+    {"NUL in a value", std::string("HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 5\r\n\r\nhello", 53)},
+    {"bad name", "HTTP/1.1 200 OK\r\nX(A): b\r\nContent-Length: 5\r\n\r\nhello"},
+    {"CL list", "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello"},
+    {"CL overflow", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\nhello"},
+    {"chunk size overflow", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "10000000000000005\r\nhello\r\n0\r\n\r\n"},
+    {"TE in HTTP/1.0", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + tail},
+    {"HTTP/1.9", "HTTP/1.9 200 OK\r\nContent-Length: 5\r\n\r\nhello"},
+    {"control character in the reason", "HTTP/1.1 200 O\x01K\r\nContent-Length: 5\r\n\r\nhello"},
+    {"endless interim answers", [] {
+       std::string s;
+       for (int i = 0; i < 20; ++i)
+         s += "HTTP/1.1 100 Continue\r\n\r\n";
+       return s + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+     }()},
+  };
+  for (auto& bad : cases) {
+    CAPTURE(bad.name);
+    raw_peer peer{bad.bytes};
+    auto c = client_of(peer.port());
+    auto r = call(c, "GET", "/");
+    CHECK(!r.error.empty());
+    CHECK((r.status == 0 || bad.name == std::string{"chunk size overflow"}));
+  }
+}

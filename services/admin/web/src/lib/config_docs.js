@@ -71,6 +71,13 @@ export const CONFIG_SECTIONS = [
       ['cluster.tls.keyFile', 'Mutual TLS: this daemon\'s private key (PEM, unencrypted).'],
     ],
   },
+  {
+    title: 'HTTP limits', keys: [
+      ['http.headerTimeoutMs', 'A client\'s whole header block must arrive within this, else 408 (slowloris bound).'],
+      ['http.maxConnections', 'Open client connections, idle ones included; beyond them 503 and close.'],
+      ['http.maxBodyBytesInFlight', 'Request-body bytes read at once over all connections; beyond it 503 before reading.'],
+    ],
+  },
 ];
 
 /** `obj` at a dotted `path` ('a.b'); undefined when absent. */
