@@ -123,6 +123,6 @@ TEST_CASE("only a host or port change needs a restart") {
   b.port = 4000;
   b.log_level = "debug";
   CHECK(restart_keys(a, b) == std::vector<std::string>{"port"});
-  b.host = "127.0.0.1";
+  b.host = "0.0.0.0"; // the default is 127.0.0.1
   CHECK(restart_keys(a, b) == std::vector<std::string>{"host", "port"});
 }
